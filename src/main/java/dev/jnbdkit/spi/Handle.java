@@ -1,0 +1,86 @@
+package dev.jnbdkit.spi;
+
+/**
+ * One client connection's view of a plugin: the per-connection callbacks of nbdkit-plugin(3),
+ * returned by {@link Plugin#open}.
+ *
+ * <p>The {@code can*} methods are asked once per connection, after open. Their defaults are
+ * nbdkit's for a plugin that lacks the matching data callback, so a read-only plugin implements
+ * only {@link #getSize} and {@link #pread}; a plugin that implements {@link #pwrite} must also
+ * answer true from {@link #canWrite} (and likewise for flush, trim, zero, extents, cache).
+ *
+ * <p>Data callbacks report failure by throwing {@link PluginException}. Any other exception is
+ * treated as EIO.
+ */
+public interface Handle {
+
+    /** The client disconnected; free per-connection resources. */
+    default void close() {}
+
+    /** Description for NBD_INFO_DESCRIPTION, or null. */
+    default String exportDescription() { return null; }
+
+    /** Size of the export in bytes. */
+    long getSize();
+
+    /** Block-size constraints to advertise, or null for none. */
+    default BlockSize blockSize() { return null; }
+
+    default boolean isRotational() { return false; }
+
+    /** True if the plugin is consistent across connections (flush on one is seen by all). */
+    default boolean canMultiConn() { return false; }
+
+    default boolean canWrite() { return false; }
+
+    default boolean canFlush() { return false; }
+
+    /** Is FUA advertised, and who does it: see {@link FuaMode}. Default: EMULATE if flush works. */
+    default FuaMode canFua() { return canFlush() ? FuaMode.EMULATE : FuaMode.NONE; }
+
+    default boolean canTrim() { return false; }
+
+    /** True if {@link #zero} is efficient; when false the server writes zeros itself. */
+    default boolean canZero() { return false; }
+
+    /** True if a FAST_ZERO request can be honoured (failing fast when zeroing would be slow). */
+    default boolean canFastZero() { return false; }
+
+    default boolean canExtents() { return false; }
+
+    default CacheMode canCache() { return CacheMode.NONE; }
+
+    /** Read {@code buf.length()} bytes at {@code offset} into {@code buf}. Flags: none defined. */
+    void pread(IoBuffer buf, long offset, int flags);
+
+    /** Write {@code buf} at {@code offset}. Flags: {@link Flags#FUA} when FuaMode is NATIVE. */
+    default void pwrite(IoBuffer buf, long offset, int flags) {
+        throw new PluginException(Errno.EROFS, "pwrite not supported");
+    }
+
+    default void flush(int flags) {
+        throw new PluginException(Errno.EINVAL, "flush not supported");
+    }
+
+    /** Punch a hole. Flags: {@link Flags#FUA}. */
+    default void trim(long count, long offset, int flags) {
+        throw new PluginException(Errno.EINVAL, "trim not supported");
+    }
+
+    /**
+     * Make the range read as zeros. Flags: {@link Flags#MAY_TRIM}, {@link Flags#FUA},
+     * {@link Flags#FAST_ZERO}. Throwing with ENOTSUP/EOPNOTSUPP makes the server fall back to
+     * writing zeros (unless FAST_ZERO was asked).
+     */
+    default void zero(long count, long offset, int flags) {
+        throw new PluginException(Errno.ENOTSUP, "zero not supported");
+    }
+
+    /** Report the allocation status from {@code offset} on; see {@link ExtentSink}. */
+    default void extents(long count, long offset, int flags, ExtentSink extents) {
+        extents.add(offset, count, Extent.DATA);
+    }
+
+    /** Prefetch the range. */
+    default void cache(long count, long offset, int flags) {}
+}

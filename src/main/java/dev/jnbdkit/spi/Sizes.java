@@ -1,0 +1,57 @@
+package dev.jnbdkit.spi;
+
+/**
+ * nbdkit's size syntax (nbdkit_parse_size): a non-negative decimal number with an optional
+ * scale suffix: b/B (bytes), s/S (512-byte sectors), k/K, m/M, g/G, t/T, p/P, e/E (powers of
+ * 1024). Errors throw {@link PluginException} with EINVAL and nbdkit's messages.
+ */
+public final class Sizes {
+    private Sizes() {}
+
+    public static long parse(String text) {
+        if (text == null) throw new PluginException(Errno.EINVAL, "size parameter: missing");
+        String s = text.strip();
+        int i = 0;
+        while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+        if (s.startsWith("-")) {
+            throw new PluginException(Errno.EINVAL, "size cannot be negative: " + text);
+        }
+        if (i == 0) {
+            throw new PluginException(Errno.EINVAL, "could not parse size string (" + text + ")");
+        }
+        long value;
+        try {
+            value = Long.parseLong(s.substring(0, i));
+        } catch (NumberFormatException e) {
+            throw new PluginException(Errno.EINVAL, "size exceeds maximum value: " + text);
+        }
+        String suffix = s.substring(i);
+        int shift;
+        switch (suffix) {
+            case "", "b", "B" -> shift = 0;
+            case "s", "S" -> shift = 9;
+            case "k", "K" -> shift = 10;
+            case "m", "M" -> shift = 20;
+            case "g", "G" -> shift = 30;
+            case "t", "T" -> shift = 40;
+            case "p", "P" -> shift = 50;
+            case "e", "E" -> shift = 60;
+            default -> throw new PluginException(Errno.EINVAL,
+                    "could not parse size: unknown suffix '" + suffix + "'");
+        }
+        if (shift > 0 && value > (Long.MAX_VALUE >> shift)) {
+            throw new PluginException(Errno.EINVAL, "size exceeds maximum value: " + text);
+        }
+        return value << shift;
+    }
+
+    /** nbdkit_parse_bool: 1/true/yes/on, 0/false/no/off (any case). */
+    public static boolean parseBool(String text) {
+        String s = text == null ? "" : text.strip().toLowerCase(java.util.Locale.ROOT);
+        return switch (s) {
+            case "1", "true", "yes", "on" -> true;
+            case "0", "false", "no", "off" -> false;
+            default -> throw new PluginException(Errno.EINVAL, "could not decipher boolean (" + text + ")");
+        };
+    }
+}
