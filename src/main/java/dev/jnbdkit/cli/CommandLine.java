@@ -253,7 +253,7 @@ public final class CommandLine {
     }
 
     /** nbdkit's rule: socket activation applies when LISTEN_FDS is set and LISTEN_PID is our pid. */
-    private static boolean socketActivationRequested() {
+    static boolean socketActivationRequested() {
         String fds = System.getenv("LISTEN_FDS");
         String pid = System.getenv("LISTEN_PID");
         if (fds == null || pid == null) return false;
