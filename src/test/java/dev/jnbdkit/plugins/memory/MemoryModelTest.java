@@ -6,6 +6,7 @@ import dev.jnbdkit.spi.Extent;
 import dev.jnbdkit.spi.Flags;
 import dev.jnbdkit.spi.Handle;
 import net.jqwik.api.*;
+import net.jqwik.api.constraints.Size;
 
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +15,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Random sequences of requests against a byte[] model of the disk. */
-class MemoryModelProperties {
+class MemoryModelTest {
     static final int SIZE = 300_000; // not a multiple of the chunk size
 
     record Op(int kind, int offset, int length, long seed) {
@@ -36,10 +37,10 @@ class MemoryModelProperties {
     }
 
     @Property(tries = 200)
-    void sparseMatchesModel(@ForAll("ops") List<Op> ops) { check("sparse", ops); }
+    void sparseMatchesModel(@ForAll @Size(max = 40) List<@From("ops") Op> ops) { check("sparse", ops); }
 
     @Property(tries = 50)
-    void mallocMatchesModel(@ForAll("ops") List<Op> ops) { check("malloc", ops); }
+    void mallocMatchesModel(@ForAll @Size(max = 40) List<@From("ops") Op> ops) { check("malloc", ops); }
 
     private void check(String allocator, List<Op> ops) {
         MemoryPlugin p = MemoryPluginTest.plugin("size=" + SIZE, "allocator=" + allocator);
