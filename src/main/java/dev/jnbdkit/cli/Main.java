@@ -34,6 +34,10 @@ public final class Main {
         } catch (Fatal e) {
             if (e.getMessage() != null) Log.error(e.getMessage());
             status = 1;
+        } catch (RuntimeException | LinkageError e) {
+            Log.error(e.toString());
+            if (Log.verbose()) e.printStackTrace();
+            status = 1;
         }
         System.out.flush();
         System.err.flush();
@@ -67,7 +71,9 @@ public final class Main {
                 throw new Fatal("cannot start the server in the background: " + e.getMessage());
             }
         }
-        Log.setSink(logSink(o.log(), child));
+        // A background server reports start-up failures on the waiting command's stderr; it
+        // switches to syslog (the default in the background) once it is ready.
+        Log.setSink(logSink(o.log(), false));
         if (o.python() != null) System.setProperty("jnbdkit.python", o.python());
 
         int[] stdio = null;
@@ -162,7 +168,10 @@ public final class Main {
             if (o.pidFile() != null) PidFile.write(o.pidFile(), ProcessHandle.current().pid());
             plugin.afterFork();
             Signals.onTermination(server::requestShutdown);
-            if (child) Daemon.ready();
+            if (child) {
+                Daemon.ready();
+                Log.setSink(logSink(o.log(), true));
+            }
             Log.debug("listening on " + listener.description());
 
             if (o.run() != null) {
@@ -231,7 +240,12 @@ public final class Main {
     }
 
     static Plugin loadPlugin(String name) {
-        Plugin p = PluginRegistry.builtin(name);
+        Plugin p;
+        try {
+            p = PluginRegistry.builtin(name);
+        } catch (IllegalStateException e) {
+            throw new Fatal(e.getMessage());
+        }
         if (p != null) return p;
         if (name.endsWith(".jar") && Files.isRegularFile(Path.of(name))) {
             return PluginRegistry.fromJar(Path.of(name));
