@@ -149,7 +149,7 @@ public final class CommandLine {
     public static Options parse(String[] args, boolean posixlyCorrect, boolean socketActivation)
             throws UsageException {
         Options o = parseAll(args, posixlyCorrect, socketActivation);
-        checkSupported(o);
+        if (o.plugin() != null) checkSupported(o); // without a plugin, only informational requests remain
         return o;
     }
 

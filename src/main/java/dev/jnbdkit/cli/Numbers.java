@@ -33,7 +33,7 @@ final class Numbers {
         }
         int base = 10;
         if (i < str.length() && str.charAt(i) == '0') {
-            if (i + 2 < str.length() + 0 && (str.charAt(i + 1) == 'x' || str.charAt(i + 1) == 'X')
+            if (i + 2 < str.length() && (str.charAt(i + 1) == 'x' || str.charAt(i + 1) == 'X')
                     && Character.digit(str.charAt(i + 2), 16) >= 0) {
                 base = 16;
                 i += 2;
