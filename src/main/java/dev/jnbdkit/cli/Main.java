@@ -58,6 +58,10 @@ public final class Main {
             return e.report(out, System.err);
         }
         if (Help.printInformational(o, out)) return 0;
+        if (o.user() != null || o.group() != null) {
+            throw new Fatal("-u/--user and -g/--group are not supported yet: start the server as that user");
+        }
+        if (o.swap()) throw new Fatal("--swap is not supported yet");
 
         Log.setVerbose(o.verbose());
         boolean socketActivation = CommandLine.socketActivationRequested();
