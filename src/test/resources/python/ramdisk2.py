@@ -66,3 +66,13 @@ def extents(h, count, offset, flags):
 
 def close(h):
     calls.append("close")
+
+
+def _calls():
+    r = repr(calls)
+    calls.clear()
+    return r
+
+
+def _params():
+    return repr(sorted(params.items()))

@@ -427,9 +427,8 @@ public final class PythonPlugin implements Plugin {
         return new PluginException(errno, callback + ": " + PythonRuntime.lastLine(text));
     }
 
-    /** A callback returned something of the wrong shape. */
+    /** A callback returned something of the wrong shape. Pure Java: callable without the GIL. */
     PluginException badResult(String callback, String message) {
-        Py.PyErr_Clear();
         Log.error(script + ": " + callback + ": error: " + message);
         return new PluginException(Errno.EIO, callback + ": " + message);
     }
