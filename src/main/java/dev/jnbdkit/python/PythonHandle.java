@@ -61,6 +61,12 @@ final class PythonHandle implements Handle {
         return st;
     }
 
+    /** Forget the connection (this thread may serve another next) and drop the GIL. */
+    private static void leave(int gil) {
+        NbdkitModule.STATE.get().exportName = null;
+        Py.PyGILState_Release(gil);
+    }
+
     /** Call {@code cb(h, args...)}; steals args. GIL held. Result or 0 with the error pending. */
     private long invoke(Cb cb, long... args) {
         long[] all = new long[args.length + 1];
@@ -88,7 +94,7 @@ final class PythonHandle implements Handle {
             if (t < 0) throw failure(cb);
             return t != 0;
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 
@@ -109,7 +115,7 @@ final class PythonHandle implements Handle {
             Py.Py_DecRef(r);
             return v;
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 
@@ -129,7 +135,7 @@ final class PythonHandle implements Handle {
             if (r == 0) throw failure(cb);
             Py.Py_DecRef(r);
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 
@@ -153,7 +159,7 @@ final class PythonHandle implements Handle {
             Py.Py_DecRef(h);
             h = 0;
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 
@@ -175,7 +181,7 @@ final class PythonHandle implements Handle {
                 Py.Py_DecRef(r);
             }
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 
@@ -208,7 +214,7 @@ final class PythonHandle implements Handle {
                 Py.Py_DecRef(r);
             }
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 
@@ -303,7 +309,7 @@ final class PythonHandle implements Handle {
             }
             if (err != null) throw err;
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 
@@ -360,7 +366,7 @@ final class PythonHandle implements Handle {
             }
             if (err != null) throw err;
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 
@@ -435,7 +441,7 @@ final class PythonHandle implements Handle {
                 Py.Py_DecRef(it);
             }
         } finally {
-            Py.PyGILState_Release(g);
+            leave(g);
         }
     }
 }
