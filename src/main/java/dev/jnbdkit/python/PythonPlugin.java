@@ -48,7 +48,8 @@ public final class PythonPlugin implements Plugin {
 
     @Override public String longname() { return "nbdkit python plugin"; }
 
-    @Override public String magicConfigKey() { return "script"; }
+    /** None, as in nbdkit: the first bare argument is the script, any other bare word is an error. */
+    @Override public String magicConfigKey() { return null; }
 
     @Override public String configHelp() {
         return "script=<FILENAME>     (required) The Python plugin to run.\n"
@@ -269,6 +270,9 @@ public final class PythonPlugin implements Plugin {
             Py.PyGILState_Release(g);
         }
     }
+
+    @Override
+    public Class<? extends Handle> handleType() { return PythonHandle.class; }
 
     @Override
     public Handle open(OpenContext context) {
