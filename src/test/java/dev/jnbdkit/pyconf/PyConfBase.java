@@ -38,7 +38,7 @@ abstract class PyConfBase {
     }
 
     /** What one server run showed: client output, the plugin's trace, the server log and exit status. */
-    record Obs(String client, String trace, String log, int exit) {}
+    record Obs(String client, String trace, String log, int exit, Path dir) {}
 
     @FunctionalInterface
     interface Scenario {
@@ -55,7 +55,7 @@ abstract class PyConfBase {
         try (Server s = Servers.startOk(impl, base, spec)) {
             String out = sc.run(s);
             int exit = s.stop();
-            return new Obs(out, Servers.normalize(s, s.trace()), Servers.normalize(s, s.log()), exit);
+            return new Obs(out, Servers.normalize(s, s.trace()), Servers.normalize(s, s.log()), exit, s.dir);
         }
     }
 
