@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -139,11 +140,13 @@ class PyDataPathIT extends PyConfBase {
     @Test
     void qemuIoReadWriteVerify() throws Exception {
         Obs j = same(conf().env("PYCONF_CAPS", "can_fua=native"), s -> Servers.run(s, List.of("qemu-io", "-f", "raw",
-                "-c", "write -P 0x55 0 32k", "-c", "write -F -P 0xaa 32k 16k", "-c", "write -z 48k 8k",
+                "-c", "write -P 0x55 0 32k", "-c", "write -f -P 0xaa 32k 16k", "-c", "write -z 48k 8k",
                 "-c", "discard 56k 4k", "-c", "flush", "-c", "read -P 0x55 0 32k", "-c", "read -P 0xaa 32k 16k",
                 "-c", "read -P 0 48k 16k", "-c", "read -P 0x55 0 64k", s.uri())).out()
                 .lines().filter(l -> !l.contains(" sec ")).reduce("", (a, b) -> a + b + "\n"));
-        assertContains(j.client(), "Pattern verification failed at offset 32768");
+        assertContains(j.client(), "wrote 16384/16384 bytes at offset 32768\n");
+        assertContains(j.client(), "Pattern verification failed at offset 0, 65536 bytes");   // the last read, on purpose
+        assertEquals(1, j.client().split("Pattern verification failed", -1).length - 1, j.client());
     }
 
     @Test
