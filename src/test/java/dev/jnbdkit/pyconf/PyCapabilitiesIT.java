@@ -1,6 +1,7 @@
 package dev.jnbdkit.pyconf;
 
 import dev.jnbdkit.pyconf.Servers.Spec;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -57,5 +58,20 @@ class PyCapabilitiesIT extends PyConfBase {
     })
     void nbdinfoJson(String c) throws Exception {
         same(spec(c), s -> Servers.run(s, java.util.List.of("nbdinfo", "--json", s.uri())).out());
+    }
+
+    /**
+     * Known difference (deliberate): jnbdkit takes any truthy value from a can_* callback as
+     * true (here 7 and "yes"), and falsy ones (0, "") as false. nbdkit 1.32.5 wants True itself.
+     */
+    @Test
+    void truthyCapabilities() throws Exception {
+        Obs j = observe(Servers.Impl.JNBDKIT, spec("caps=can_write=7,can_trim='yes',can_multi_conn=0,is_rotational=''"),
+                s -> Servers.probe(s, "-", "info", "write:0:512:1", "trim:0:512"));
+        assertContains(j.client(), "is_read_only=0 can_flush=1 can_fua=1 can_trim=1");
+        assertContains(j.client(), "can_multi_conn=0");
+        assertContains(j.client(), "is_rotational=0");
+        assertLine(j.client(), "write:0:512:1 -> ok");
+        assertLine(j.client(), "trim:0:512 -> ok");
     }
 }
