@@ -38,6 +38,10 @@ class PyErrorsIT extends PyConfBase {
         assertLine(j.client(), "read:" + 512 * EIO + ":512 -> ERR EIO");
         assertLine(j.client(), "read:" + 512 * EBADF + ":512 -> ERR EINVAL");
         assertLine(j.client(), "write:" + 512 * EACCES + ":512:1 -> ERR EINVAL");
+        assertLine(j.client(), "read:" + 512 * EFBIG + ":512 -> ERR ENOSPC");
+        assertLine(j.client(), "read:" + 512 * EDQUOT + ":512 -> ERR ENOSPC");
+        assertLine(j.client(), "read:" + 512 * EOVERFLOW + ":512 -> ERR EINVAL");
+        assertLine(j.client(), "read:" + 512 * EOPNOTSUPP + ":512 -> ERR EINVAL");
     }
 
     @Test
