@@ -260,8 +260,12 @@ public final class Main {
             throw new Fatal(e.getMessage());
         }
         if (p != null) return p;
-        if (name.endsWith(".jar") && Files.isRegularFile(Path.of(name))) {
-            return PluginRegistry.fromJar(Path.of(name));
+        if (name.endsWith(".jar")) {
+            try {
+                return PluginRegistry.fromJar(Path.of(name));
+            } catch (PluginException e) {
+                throw new Fatal(e.getMessage());
+            }
         }
         throw new Fatal("cannot open plugin '" + name + "': no such built-in plugin or plugin jar\n"
                 + "Use '" + Log.program() + " --help' or read the nbdkit(1) manual page for documentation.");
