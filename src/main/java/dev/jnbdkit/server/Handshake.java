@@ -110,7 +110,7 @@ final class Handshake {
                 ExportSession s = open(name);
                 int flags = TransmissionFlags.of(s, structured);
                 t.writeFully(OptionReplies.exportNameReply(s.size(), flags, noZeroes));
-                return new Result(s, name, structured, extended, metaExport != null && metaExport.equals(name));
+                return new Result(s, name, structured, extended, metaExport != null && metaExport.equals(requested));
             }
             case Nbd.OPT_ABORT -> {
                 if (fixedNewstyle) replyQuietly(OptionReplies.ack(option));
@@ -194,7 +194,9 @@ final class Handshake {
             reply(OptionReplies.ack(option));
             if (option == Nbd.OPT_INFO) return null;
             keep = true;
-            boolean meta = metaExport != null && metaExport.equals(name);
+            // Compare the names as the client sent them: "" in SET and GO is the same export even
+            // when default_export resolves it to a canonical name.
+            boolean meta = metaExport != null && metaExport.equals(req.name());
             return new Result(s, name, structured, extended, meta);
         } finally {
             if (!keep) s.close();

@@ -27,11 +27,10 @@ final class RequestValidator {
         if ((r.flags() & ~KNOWN_FLAGS) != 0) {
             throw invalid(Nbd.EINVAL, cmd + ": unknown flags 0x" + Integer.toHexString(r.flags() & ~KNOWN_FLAGS));
         }
-        if (r.has(Nbd.CMD_FLAG_FUA)) {
-            if (type != Nbd.CMD_WRITE && type != Nbd.CMD_TRIM && type != Nbd.CMD_WRITE_ZEROES) {
-                throw invalid(Nbd.EINVAL, cmd + ": FUA flag not valid for this command");
-            }
-            if (!s.canFua()) throw invalid(Nbd.EINVAL, cmd + ": FUA flag not advertised");
+        // The protocol says a server that advertised FUA MUST accept it on every command (clients
+        // are known to send it on reads and flushes); it only matters for writes, trims and zeroes.
+        if (r.has(Nbd.CMD_FLAG_FUA) && !s.canFua()) {
+            throw invalid(Nbd.EINVAL, cmd + ": FUA flag not advertised");
         }
         if (r.has(Nbd.CMD_FLAG_NO_HOLE) && type != Nbd.CMD_WRITE_ZEROES) {
             throw invalid(Nbd.EINVAL, cmd + ": NO_HOLE flag only valid for write_zeroes");
