@@ -31,4 +31,9 @@ public final class PluginRegistry {
             throw new IllegalStateException("built-in plugin " + name + " is missing from this build: " + e, e);
         }
     }
+
+    /** The single plugin a user's jar provides through {@link java.util.ServiceLoader}. */
+    public static Plugin fromJar(java.nio.file.Path jar) {
+        throw new IllegalStateException("loading plugin jars is not available in this build: " + jar);
+    }
 }

@@ -36,6 +36,15 @@ import java.util.List;
  * @param group          -g GROUP, or null
  * @param swap           --swap
  * @param python         --python=INTERPRETER (jnbdkit only), or null
+ * @param filters        --filter=FILTER, in command-line order (outermost first)
+ * @param tls            --tls=off|on|require as given (normalised to "off", "on" or "require"), or null
+ * @param tlsCertificates --tls-certificates=DIR, or null
+ * @param tlsPsk         --tls-psk=FILE, or null
+ * @param tlsVerifyPeer  --tls-verify-peer
+ * @param selinuxLabel   --selinux-label=LABEL, or null
+ * @param vsock          --vsock
+ * @param longOptions    --long-options (undocumented, for shell completion): list long options and exit
+ * @param shortOptions   --short-options (undocumented, for shell completion): list short options and exit
  */
 public record Options(
         String plugin,
@@ -66,7 +75,16 @@ public record Options(
         String user,
         String group,
         boolean swap,
-        String python) {
+        String python,
+        List<String> filters,
+        String tls,
+        String tlsCertificates,
+        String tlsPsk,
+        boolean tlsVerifyPeer,
+        String selinuxLabel,
+        boolean vsock,
+        boolean longOptions,
+        boolean shortOptions) {
 
     public static final int DEFAULT_THREADS = 16;
 

@@ -43,8 +43,11 @@ public interface Handle {
     /** True if {@link #zero} is efficient; when false the server writes zeros itself. */
     default boolean canZero() { return false; }
 
-    /** True if a FAST_ZERO request can be honoured (failing fast when zeroing would be slow). */
-    default boolean canFastZero() { return false; }
+    /**
+     * True if FAST_ZERO is advertised. Default, as nbdkit: true when {@link #canZero} is false,
+     * because the server then fails fast-zero requests at once instead of writing zeros.
+     */
+    default boolean canFastZero() { return !canZero(); }
 
     default boolean canExtents() { return false; }
 

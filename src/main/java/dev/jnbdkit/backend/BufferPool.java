@@ -1,0 +1,103 @@
+package dev.jnbdkit.backend;
+
+import dev.jnbdkit.spi.IoBuffer;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Pooled native buffers for request data, in power-of-two size classes from 4 KiB to 64 MiB.
+ * A buffer goes back to its class when its last reference is released; a buffer whose memory a
+ * plugin keeps (see {@link IoBuffer#retain}) simply stays out of the pool until then. Each class
+ * keeps at most about 32 MiB (and at least two buffers), so the pool stays bounded.
+ */
+public final class BufferPool {
+    private static final int MIN_SHIFT = 12;
+    private static final int MAX_SHIFT = 26;
+    private static final long CLASS_BUDGET = 32L << 20;
+
+    private static final BufferPool SHARED = new BufferPool();
+
+    private final SizeClass[] classes = new SizeClass[MAX_SHIFT - MIN_SHIFT + 1];
+
+    public BufferPool() {
+        for (int i = 0; i < classes.length; i++) {
+            long size = 1L << (MIN_SHIFT + i);
+            classes[i] = new SizeClass(size, (int) Math.max(2, CLASS_BUDGET / size));
+        }
+    }
+
+    public static BufferPool shared() { return SHARED; }
+
+    /** A buffer of exactly {@code length} bytes (contents undefined) with one reference. */
+    public IoBuffer allocate(long length) {
+        if (length < 0 || length > (1L << MAX_SHIFT)) {
+            throw new IllegalArgumentException("buffer length out of range: " + length);
+        }
+        int shift = Math.max(MIN_SHIFT, 64 - Long.numberOfLeadingZeros(Math.max(1, length) - 1));
+        SizeClass c = classes[shift - MIN_SHIFT];
+        MemorySegment block = c.free.pollFirst();
+        if (block == null) {
+            block = Arena.ofAuto().allocate(c.size, 4096);
+        } else {
+            c.pooled.decrementAndGet();
+        }
+        return new Pooled(c, block, block.asSlice(0, length));
+    }
+
+    /** A zero-filled buffer of {@code length} bytes with one reference. */
+    public IoBuffer allocateZeroed(long length) {
+        IoBuffer b = allocate(length);
+        b.segment().fill((byte) 0);
+        return b;
+    }
+
+    private static final class SizeClass {
+        final long size;
+        final int limit;
+        final ConcurrentLinkedDeque<MemorySegment> free = new ConcurrentLinkedDeque<>();
+        final AtomicInteger pooled = new AtomicInteger();
+
+        SizeClass(long size, int limit) {
+            this.size = size;
+            this.limit = limit;
+        }
+
+        void give(MemorySegment block) {
+            if (pooled.incrementAndGet() <= limit) {
+                free.offerFirst(block);
+            } else {
+                pooled.decrementAndGet(); // over budget: leave it to the garbage collector
+            }
+        }
+    }
+
+    private static final class Pooled implements IoBuffer {
+        private final SizeClass owner;
+        private final MemorySegment block;
+        private final MemorySegment view;
+        private final AtomicInteger refs = new AtomicInteger(1);
+
+        Pooled(SizeClass owner, MemorySegment block, MemorySegment view) {
+            this.owner = owner;
+            this.block = block;
+            this.view = view;
+        }
+
+        @Override public MemorySegment segment() { return view; }
+
+        @Override
+        public void retain() {
+            if (refs.getAndIncrement() <= 0) throw new IllegalStateException("buffer already released");
+        }
+
+        @Override
+        public void release() {
+            int left = refs.decrementAndGet();
+            if (left == 0) owner.give(block);
+            else if (left < 0) throw new IllegalStateException("buffer released too often");
+        }
+    }
+}

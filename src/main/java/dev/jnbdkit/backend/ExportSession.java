@@ -1,0 +1,248 @@
+package dev.jnbdkit.backend;
+
+import dev.jnbdkit.log.Log;
+import dev.jnbdkit.protocol.Nbd;
+import dev.jnbdkit.spi.BlockSize;
+import dev.jnbdkit.spi.CacheMode;
+import dev.jnbdkit.spi.Errno;
+import dev.jnbdkit.spi.Flags;
+import dev.jnbdkit.spi.FuaMode;
+import dev.jnbdkit.spi.Handle;
+import dev.jnbdkit.spi.IoBuffer;
+import dev.jnbdkit.spi.PluginException;
+
+/**
+ * One connection's open export: the plugin's answers, asked once at open, and the data
+ * operations with nbdkit's emulations applied once, here: FUA through flush, zeroing through
+ * pwrite, cache through pread, "all data" extents. Every failure is an {@link NbdError} carrying
+ * the mapped NBD error.
+ *
+ * <p>Callers validate requests (bounds, flags, read-only) before calling; see the server's
+ * request validation. Methods are safe to call concurrently if the plugin's thread model allows.
+ */
+public final class ExportSession implements AutoCloseable {
+    /** Chunk used when the backend writes zeros or reads for cache emulation. */
+    private static final int EMULATION_CHUNK = 1 << 20;
+
+    private final Backend backend;
+    private final Handle handle;
+    private final long size;
+    private final boolean canWrite;
+    private final boolean canFlush;
+    private final FuaMode fua;
+    private final boolean canTrim;
+    private final boolean canZero;
+    private final boolean canFastZero;
+    private final boolean canExtents;
+    private final CacheMode cache;
+    private final boolean canMultiConn;
+    private final boolean rotational;
+    private final BlockSize blockSize;
+    private final String description;
+    private volatile boolean closed;
+
+    ExportSession(Backend backend, Handle handle) {
+        this.backend = backend;
+        this.handle = handle;
+        this.size = Backend.call("get_size", handle::getSize);
+        if (size < 0) throw new NbdError(Nbd.EIO, "get_size: plugin returned a negative size " + size);
+        this.canWrite = !backend.readonly() && Backend.call("can_write", handle::canWrite);
+        this.canFlush = Backend.call("can_flush", handle::canFlush);
+        FuaMode f = canWrite ? Backend.call("can_fua", handle::canFua) : FuaMode.NONE;
+        this.fua = f == FuaMode.EMULATE && !canFlush ? FuaMode.NONE : f;
+        this.canTrim = canWrite && Backend.call("can_trim", handle::canTrim);
+        this.canZero = canWrite && Backend.call("can_zero", handle::canZero);
+        this.canFastZero = canWrite && Backend.call("can_fast_zero", handle::canFastZero);
+        this.canExtents = Backend.call("can_extents", handle::canExtents);
+        CacheMode c = Backend.call("can_cache", handle::canCache);
+        this.cache = c == null ? CacheMode.NONE : c;
+        this.canMultiConn = Backend.call("can_multi_conn", handle::canMultiConn);
+        this.rotational = Backend.call("is_rotational", handle::isRotational);
+        this.blockSize = validBlockSize(Backend.call("block_size", handle::blockSize));
+        this.description = Backend.call("export_description", handle::exportDescription);
+    }
+
+    private static BlockSize validBlockSize(BlockSize b) {
+        if (b == null || (b.minimum() == 0 && b.preferred() == 0 && b.maximum() == 0)) return null;
+        long min = b.minimum(), pref = b.preferred(), max = b.maximum();
+        boolean ok = min >= 1 && min <= 65536 && Long.bitCount(min) == 1
+                && pref >= 512 && pref <= (32 << 20) && Long.bitCount(pref) == 1 && pref >= min
+                && (max == 0xffffffffL || (max >= pref && max % min == 0 && max <= 0xffffffffL));
+        if (!ok) {
+            throw new NbdError(Nbd.EINVAL, "block_size: invalid constraints minimum=" + min
+                    + " preferred=" + pref + " maximum=" + max);
+        }
+        return b;
+    }
+
+    public long size() { return size; }
+
+    public boolean canWrite() { return canWrite; }
+
+    public boolean canFlush() { return canFlush; }
+
+    public boolean canFua() { return fua != FuaMode.NONE; }
+
+    public boolean canTrim() { return canTrim; }
+
+    /** WRITE_ZEROES is always available on a writable export (emulated if need be). */
+    public boolean canZero() { return canWrite; }
+
+    public boolean canFastZero() { return canFastZero; }
+
+    public boolean canExtents() { return canExtents; }
+
+    public boolean canCache() { return cache != CacheMode.NONE; }
+
+    public boolean canMultiConn() { return canMultiConn; }
+
+    public boolean isRotational() { return rotational; }
+
+    /** Advertised block-size constraints, or null. */
+    public BlockSize blockSize() { return blockSize; }
+
+    public String description() { return description; }
+
+    public String pluginName() { return backend.name(); }
+
+    public void read(IoBuffer buf, long offset, boolean df) {
+        data("pread", df, false, () -> handle.pread(buf, offset, 0));
+    }
+
+    public void write(IoBuffer buf, long offset, boolean fua) {
+        data("pwrite", false, false, () -> handle.pwrite(buf, offset, fuaFlag(fua)));
+        emulatedFua(fua);
+    }
+
+    public void flush() {
+        data("flush", false, false, () -> handle.flush(0));
+    }
+
+    public void trim(long count, long offset, boolean fua) {
+        data("trim", false, false, () -> handle.trim(count, offset, fuaFlag(fua)));
+        emulatedFua(fua);
+    }
+
+    /**
+     * Makes the range read as zeros: through the plugin's zero when it can, else (or when it
+     * answers ENOTSUP) by writing zeros; a fast-zero request is failed with ENOTSUP instead of
+     * being made slow.
+     */
+    public void zero(long count, long offset, boolean mayTrim, boolean fua, boolean fast) {
+        if (canZero) {
+            int flags = fuaFlag(fua) | (mayTrim ? Flags.MAY_TRIM : 0) | (fast ? Flags.FAST_ZERO : 0);
+            try {
+                handle.zero(count, offset, flags);
+                emulatedFua(fua);
+                return;
+            } catch (PluginException e) {
+                if (e.errno() != Errno.ENOTSUP || fast) {
+                    Backend.logFailure("zero", e);
+                    throw new NbdError(ErrnoMapping.toNbd(e.errno(), fast, false), Backend.message("zero", e));
+                }
+                Log.debug("zero: plugin answered ENOTSUP, writing zeros instead");
+            } catch (NbdError e) {
+                throw e;
+            } catch (RuntimeException e) {
+                Log.error("zero: " + e);
+                throw new NbdError(Nbd.EIO, "zero: " + e);
+            }
+        }
+        if (fast) throw new NbdError(Nbd.ENOTSUP, "fast zero is not supported by the plugin");
+        writeZeros(count, offset);
+        emulatedFua(fua);
+    }
+
+    private void writeZeros(long count, long offset) {
+        IoBuffer zeros = BufferPool.shared().allocateZeroed(Math.min(count, EMULATION_CHUNK));
+        try {
+            long done = 0;
+            while (done < count) {
+                long n = Math.min(count - done, zeros.length());
+                IoBuffer piece = n == zeros.length() ? zeros : slice(zeros, n);
+                long at = offset + done;
+                data("pwrite", false, false, () -> handle.pwrite(piece, at, 0));
+                done += n;
+            }
+        } finally {
+            zeros.release();
+        }
+    }
+
+    public void cache(long count, long offset) {
+        if (cache == CacheMode.NATIVE) {
+            data("cache", false, false, () -> handle.cache(count, offset, 0));
+            return;
+        }
+        IoBuffer scratch = BufferPool.shared().allocate(Math.min(count, EMULATION_CHUNK));
+        try {
+            long done = 0;
+            while (done < count) {
+                long n = Math.min(count - done, scratch.length());
+                IoBuffer piece = n == scratch.length() ? scratch : slice(scratch, n);
+                long at = offset + done;
+                data("pread", false, false, () -> handle.pread(piece, at, 0));
+                done += n;
+            }
+        } finally {
+            scratch.release();
+        }
+    }
+
+    /** The extents covering [offset, offset+count), clipped and merged. */
+    public ExtentList extents(long count, long offset, boolean reqOne) {
+        ExtentList list = new ExtentList(offset, count, reqOne);
+        if (!canExtents) {
+            list.add(offset, count, dev.jnbdkit.spi.Extent.DATA);
+            return list;
+        }
+        data("extents", false, false, () -> {
+            handle.extents(count, offset, reqOne ? Flags.REQ_ONE : 0, list);
+            list.checkNotEmpty();
+        });
+        return list;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            handle.close();
+        } catch (RuntimeException e) {
+            Log.error("close: " + e.getMessage());
+        }
+    }
+
+    private int fuaFlag(boolean fua) {
+        return fua && this.fua == FuaMode.NATIVE ? Flags.FUA : 0;
+    }
+
+    private void emulatedFua(boolean fua) {
+        if (fua && this.fua == FuaMode.EMULATE) data("flush", false, false, () -> handle.flush(0));
+    }
+
+    private static void data(String callback, boolean df, boolean fastZero, Runnable body) {
+        try {
+            body.run();
+        } catch (PluginException e) {
+            Backend.logFailure(callback, e);
+            throw new NbdError(ErrnoMapping.toNbd(e.errno(), fastZero, df), Backend.message(callback, e));
+        } catch (NbdError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            Log.error(callback + ": " + e);
+            throw new NbdError(Nbd.EIO, callback + ": " + e);
+        }
+    }
+
+    /** A view of the first {@code n} bytes of {@code whole}, sharing its references. */
+    private static IoBuffer slice(IoBuffer whole, long n) {
+        var seg = whole.segment().asSlice(0, n);
+        return new IoBuffer() {
+            @Override public java.lang.foreign.MemorySegment segment() { return seg; }
+            @Override public void retain() { whole.retain(); }
+            @Override public void release() { whole.release(); }
+        };
+    }
+}

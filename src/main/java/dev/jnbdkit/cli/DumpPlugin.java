@@ -1,0 +1,58 @@
+package dev.jnbdkit.cli;
+
+import dev.jnbdkit.spi.Plugin;
+import dev.jnbdkit.spi.ThreadModel;
+
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+
+/**
+ * {@code --dump-plugin}: the key=value lines nbdkit prints, then the plugin's own lines. The
+ * has_* keys say which callbacks the plugin implements (methods its classes override).
+ */
+final class DumpPlugin {
+    private DumpPlugin() {}
+
+    private static final String[][] PLUGIN_CALLBACKS = {
+            {"load", "load"}, {"unload", "unload"}, {"dump_plugin", "dumpPlugin"}, {"config", "config"},
+            {"config_complete", "configComplete"}, {"config_help", "configHelp"},
+            {"thread_model", "threadModel"}, {"get_ready", "getReady"}, {"after_fork", "afterFork"},
+            {"cleanup", "cleanup"}, {"preconnect", "preconnect"}, {"list_exports", "listExports"},
+            {"default_export", "defaultExport"}, {"open", "open"},
+    };
+
+    static void print(PrintStream out, Plugin plugin, String path, String version) {
+        out.println("path=" + path);
+        out.println("name=" + plugin.name());
+        out.println("version=" + (plugin.version() != null ? plugin.version() : version));
+        out.println("api_version=2");
+        out.println("struct_size=384");
+        out.println("max_thread_model=parallel");
+        ThreadModel tm = plugin.threadModel();
+        out.println("thread_model=" + (tm == null ? ThreadModel.PARALLEL : tm).nbdkitName());
+        out.println("errno_is_preserved=0");
+        if (plugin.magicConfigKey() != null) out.println("magic_config_key=" + plugin.magicConfigKey());
+        if (plugin.longname() != null) out.println("has_longname=1");
+        if (plugin.description() != null) out.println("has_description=1");
+        Class<?> cls = plugin.getClass();
+        for (String[] cb : PLUGIN_CALLBACKS) {
+            if (cb[0].equals("config_help")) {
+                if (plugin.configHelp() != null) out.println("has_config_help=1");
+            } else if (cb[0].equals("open") || overrides(cls, Plugin.class, cb[1])) {
+                out.println("has_" + cb[0] + "=1");
+            }
+        }
+        out.flush();
+    }
+
+    static boolean overrides(Class<?> cls, Class<?> iface, String method) {
+        for (Method m : cls.getMethods()) {
+            if (m.getName().equals(method) && m.getDeclaringClass() != iface && !m.isDefault()
+                    && !m.getDeclaringClass().isInterface()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+}

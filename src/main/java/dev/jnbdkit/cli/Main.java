@@ -1,0 +1,277 @@
+package dev.jnbdkit.cli;
+
+import dev.jnbdkit.backend.Backend;
+import dev.jnbdkit.backend.PluginRegistry;
+import dev.jnbdkit.log.Log;
+import dev.jnbdkit.log.LogSink;
+import dev.jnbdkit.log.SyslogSink;
+import dev.jnbdkit.posix.ProcessCalls;
+import dev.jnbdkit.server.Listener;
+import dev.jnbdkit.server.Server;
+import dev.jnbdkit.server.ServerSettings;
+import dev.jnbdkit.server.Transports;
+import dev.jnbdkit.spi.Plugin;
+import dev.jnbdkit.spi.PluginException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The {@code jnbdkit} command: nbdkit's command line, start-up order and exit codes. Stages:
+ * parse; informational output; take stdin/stdout for {@code -s} before any plugin code runs;
+ * load and configure the plugin; listen; detach (unless in the foreground); serve; clean up.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        int status;
+        try {
+            status = run(args);
+        } catch (Fatal e) {
+            if (e.getMessage() != null) Log.error(e.getMessage());
+            status = 1;
+        } catch (RuntimeException | LinkageError e) {
+            Log.error(e.toString());
+            if (Log.verbose()) e.printStackTrace();
+            status = 1;
+        }
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(status);
+    }
+
+    /** A start-up failure: logged, exit status 1. */
+    static final class Fatal extends RuntimeException {
+        Fatal(String message) { super(message); }
+    }
+
+    static int run(String[] args) {
+        PrintStream out = System.out;
+        Options o;
+        try {
+            o = CommandLine.parse(args);
+        } catch (UsageException e) {
+            return e.report(out, System.err);
+        }
+        if (Help.printInformational(o, out)) return 0;
+        if (o.user() != null || o.group() != null) {
+            throw new Fatal("-u/--user and -g/--group are not supported yet: start the server as that user");
+        }
+        if (o.swap()) throw new Fatal("--swap is not supported yet");
+
+        Log.setVerbose(o.verbose());
+        boolean socketActivation = CommandLine.socketActivationRequested();
+        boolean foreground = o.foreground() || o.single() || o.run() != null || o.exitWithParent()
+                || socketActivation || o.dumpPlugin() || o.help() || o.version();
+        boolean child = Daemon.isChild();
+        if (!foreground && !child) {
+            try {
+                return Daemon.detach();
+            } catch (IOException | InterruptedException e) {
+                throw new Fatal("cannot start the server in the background: " + e.getMessage());
+            }
+        }
+        // A background server reports start-up failures on the waiting command's stderr; it
+        // switches to syslog (the default in the background) once it is ready.
+        Log.setSink(logSink(o.log(), false));
+        if (o.python() != null) System.setProperty("jnbdkit.python", o.python());
+
+        int[] stdio = null;
+        if (o.single()) {
+            try {
+                stdio = Stdio.takeConnection();
+            } catch (IOException e) {
+                throw new Fatal("-s: cannot take over stdin/stdout: " + e.getMessage());
+            }
+        }
+
+        Plugin plugin = loadPlugin(o.plugin());
+        try {
+            plugin.load();
+            if (o.help()) {
+                printPluginHelp(out, plugin);
+                return 0;
+            }
+            if (o.version()) {
+                VersionInfo.printVersion(out);
+                out.println(plugin.name() + " " + (plugin.version() != null ? plugin.version() : VersionInfo.VERSION));
+                return 0;
+            }
+            configure(plugin, o.pluginArgs());
+            if (o.dumpPlugin()) {
+                DumpPlugin.print(out, plugin, o.plugin(), VersionInfo.VERSION);
+                plugin.dumpPlugin(out);
+                out.flush();
+                return 0;
+            }
+            plugin.configComplete();
+            Log.debug("using thread model " + plugin.threadModel().nbdkitName());
+            plugin.getReady();
+        } catch (PluginException e) {
+            throw new Fatal(e.getMessage());
+        } catch (UsageException e) {
+            return e.report(out, System.err);
+        }
+
+        Backend backend = new Backend(plugin, o.readonly());
+        ServerSettings settings = new ServerSettings(o.oldstyle(), o.noSr(),
+                o.maskHandshake() < 0 ? 0xffff : o.maskHandshake(), o.effectiveThreads());
+        Server server = new Server(backend, settings);
+        int status;
+        try {
+            if (stdio != null) {
+                status = serveStdio(server, plugin, stdio);
+            } else {
+                status = serveListening(server, plugin, o, socketActivation, child);
+            }
+        } finally {
+            cleanup(plugin);
+        }
+        return status;
+    }
+
+    private static int serveStdio(Server server, Plugin plugin, int[] stdio) {
+        plugin.afterFork();
+        Signals.onTermination(server::requestShutdown);
+        server.serveOne(Transports.fds(stdio[0], stdio[1]));
+        return 0;
+    }
+
+    private static int serveListening(Server server, Plugin plugin, Options o, boolean socketActivation, boolean child) {
+        Path privateDir = null;
+        String unixSocket = o.unixSocket();
+        Listener listener;
+        try {
+            if (socketActivation) {
+                listener = Listener.socketActivated();
+            } else if (unixSocket != null) {
+                if (unixSocket.equals("-")) {
+                    privateDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "nbdkit");
+                    unixSocket = privateDir.resolve("socket").toString();
+                }
+                listener = Listener.unix(Path.of(unixSocket));
+            } else {
+                listener = Listener.tcp(o.ipaddr(), o.port() == null ? 10809 : parsePort(o.port()),
+                        o.ipv4Only(), o.ipv6Only());
+            }
+        } catch (IOException e) {
+            throw new Fatal(e.getMessage());
+        }
+        try {
+            if (o.exitWithParent()) {
+                try {
+                    ProcessCalls.setParentDeathSignal(15);
+                } catch (IOException e) {
+                    throw new Fatal("--exit-with-parent: " + e.getMessage());
+                }
+            }
+            if (o.pidFile() != null) PidFile.write(o.pidFile(), ProcessHandle.current().pid());
+            plugin.afterFork();
+            Signals.onTermination(server::requestShutdown);
+            if (child) {
+                Daemon.ready();
+                Log.setSink(logSink(o.log(), true));
+            }
+            Log.debug("listening on " + listener.description());
+
+            if (o.run() != null) {
+                Thread serving = Thread.ofPlatform().name("server").start(() -> server.serve(listener));
+                int port = unixSocket == null ? listener.port() : 0;
+                int status;
+                try {
+                    status = Captive.run(o.run(), unixSocket, port, o.exportName());
+                } catch (InterruptedException e) {
+                    status = 1;
+                }
+                server.requestShutdown();
+                serving.join();
+                return status;
+            }
+            server.serve(listener);
+            return 0;
+        } catch (IOException e) {
+            throw new Fatal(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } finally {
+            listener.close();
+            if (privateDir != null) {
+                try {
+                    Files.deleteIfExists(Path.of(unixSocket));
+                    Files.deleteIfExists(privateDir);
+                } catch (IOException ignored) {
+                    // best effort: a private socket in /tmp
+                }
+            }
+        }
+    }
+
+    private static int parsePort(String port) {
+        try {
+            int p = Integer.parseInt(port);
+            if (p < 0 || p > 65535) throw new NumberFormatException();
+            return p;
+        } catch (NumberFormatException e) {
+            throw new Fatal("invalid port number: " + port);
+        }
+    }
+
+    private static void cleanup(Plugin plugin) {
+        try {
+            plugin.cleanup();
+        } catch (RuntimeException e) {
+            Log.error("cleanup: " + e.getMessage());
+        }
+        try {
+            plugin.unload();
+        } catch (RuntimeException e) {
+            Log.error("unload: " + e.getMessage());
+        }
+    }
+
+    private static LogSink logSink(String log, boolean background) {
+        String choice = log != null ? log : (background ? "syslog" : "stderr");
+        return switch (choice) {
+            case "null" -> LogSink.NULL;
+            case "syslog" -> new SyslogSink();
+            default -> LogSink.STDERR;
+        };
+    }
+
+    static Plugin loadPlugin(String name) {
+        Plugin p;
+        try {
+            p = PluginRegistry.builtin(name);
+        } catch (IllegalStateException e) {
+            throw new Fatal(e.getMessage());
+        }
+        if (p != null) return p;
+        if (name.endsWith(".jar") && Files.isRegularFile(Path.of(name))) {
+            return PluginRegistry.fromJar(Path.of(name));
+        }
+        throw new Fatal("cannot open plugin '" + name + "': no such built-in plugin or plugin jar\n"
+                + "Use '" + Log.program() + " --help' or read the nbdkit(1) manual page for documentation.");
+    }
+
+    private static void configure(Plugin plugin, List<String> raw) throws UsageException {
+        String magic = plugin.magicConfigKey();
+        for (int i = 0; i < raw.size(); i++) {
+            PluginArgs.KeyValue kv = PluginArgs.interpret(raw.get(i), i, magic);
+            plugin.config(kv.key(), kv.value());
+        }
+    }
+
+    private static void printPluginHelp(PrintStream out, Plugin plugin) {
+        Help.print(out);
+        out.println();
+        out.println(plugin.name() + (plugin.longname() != null ? " (" + plugin.longname() + ")" : ""));
+        if (plugin.description() != null) out.println(plugin.description());
+        if (plugin.configHelp() != null) out.println(plugin.configHelp());
+        out.flush();
+    }
+}

@@ -1,0 +1,170 @@
+package dev.jnbdkit.plugins.memory;
+
+import dev.jnbdkit.spi.CacheMode;
+import dev.jnbdkit.spi.Errno;
+import dev.jnbdkit.spi.ExtentSink;
+import dev.jnbdkit.spi.Flags;
+import dev.jnbdkit.spi.FuaMode;
+import dev.jnbdkit.spi.Handle;
+import dev.jnbdkit.spi.IoBuffer;
+import dev.jnbdkit.spi.Nbdkit;
+import dev.jnbdkit.spi.OpenContext;
+import dev.jnbdkit.spi.Plugin;
+import dev.jnbdkit.spi.PluginException;
+import dev.jnbdkit.spi.Sizes;
+import dev.jnbdkit.spi.ThreadModel;
+
+import java.io.PrintStream;
+
+/**
+ * {@code memory}: a RAM disk, as nbdkit-memory-plugin(1). {@code [size=]SIZE} (required) and
+ * {@code allocator=sparse|malloc}. All connections see the same disk, initially all zeros; it is
+ * discarded when the server exits.
+ */
+public final class MemoryPlugin implements Plugin {
+    private long size = -1;
+    private String allocator = "sparse";
+    private volatile Store store;
+
+    public MemoryPlugin() {}
+
+    @Override public String name() { return "memory"; }
+
+    @Override public String version() { return dev.jnbdkit.plugins.PluginVersion.VERSION; }
+
+    @Override public String longname() { return "nbdkit memory plugin"; }
+
+    @Override public String description() {
+        return "A virtual memory (RAM disk) plugin: a sparse disk held in memory and discarded at exit.";
+    }
+
+    @Override public String configHelp() {
+        return "size=<SIZE>  (required) Size of the backing disk\n"
+                + "allocator=sparse|malloc  Backend allocation strategy";
+    }
+
+    @Override public String magicConfigKey() { return "size"; }
+
+    @Override public void dumpPlugin(PrintStream out) {
+        out.println("mlock=no");
+        out.println("zstd=no");
+    }
+
+    @Override
+    public void config(String key, String value) {
+        switch (key) {
+            case "size" -> size = Sizes.parse(value);
+            case "allocator" -> allocator = parseAllocator(value);
+            default -> throw new PluginException(Errno.EINVAL, "unknown parameter '" + key + "'");
+        }
+    }
+
+    private static String parseAllocator(String value) {
+        String[] parts = value.split(",");
+        String type = parts[0];
+        switch (type) {
+            case "sparse", "malloc" -> { }
+            case "zstd" -> throw new PluginException(Errno.EINVAL,
+                    "allocator=zstd is not supported by this build (see --dump-plugin: zstd=no)");
+            default -> throw new PluginException(Errno.EINVAL, "unknown allocator \"" + type + "\"");
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i];
+            int eq = p.indexOf('=');
+            String k = eq < 0 ? p : p.substring(0, eq);
+            String v = eq < 0 ? "true" : p.substring(eq + 1);
+            if (type.equals("malloc") && k.equals("mlock")) {
+                if (Sizes.parseBool(v)) {
+                    throw new PluginException(Errno.ENOTSUP,
+                            "allocator=malloc: mlock is not supported by this build (see --dump-plugin: mlock=no)");
+                }
+            } else {
+                throw new PluginException(Errno.EINVAL,
+                        "allocator: unknown parameter \"" + k + "\" for allocator " + type);
+            }
+        }
+        return type;
+    }
+
+    @Override
+    public void configComplete() {
+        if (size < 0) {
+            throw new PluginException(Errno.EINVAL, "you must specify size=<SIZE> on the command line");
+        }
+    }
+
+    @Override public ThreadModel threadModel() { return ThreadModel.PARALLEL; }
+
+    @Override
+    public void getReady() {
+        store();
+    }
+
+    private Store store() {
+        Store s = store;
+        if (s == null) {
+            synchronized (this) {
+                s = store;
+                if (s == null) {
+                    if (size < 0) configComplete();
+                    s = allocator.equals("malloc") ? new FlatStore(size) : new SparseStore(size);
+                    Nbdkit.debug("memory: " + allocator + " allocator, size " + size);
+                    store = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    /** Bytes of memory in use for the disk (tests, debugging). */
+    public long allocatedBytes() {
+        Store s = store;
+        return s == null ? 0 : s.allocatedBytes();
+    }
+
+    @Override
+    public Handle open(OpenContext context) {
+        return new MemoryHandle(size, store());
+    }
+
+    /** One connection. All connections share the store, so the handle holds no state of its own. */
+    private record MemoryHandle(long size, Store store) implements Handle {
+        @Override public long getSize() { return size; }
+
+        @Override public boolean canWrite() { return true; }
+        @Override public boolean canFlush() { return true; }
+        /** Data is in memory: nothing to wait for, FUA is free. */
+        @Override public FuaMode canFua() { return FuaMode.NATIVE; }
+        @Override public boolean canTrim() { return true; }
+        @Override public boolean canZero() { return true; }
+        @Override public boolean canFastZero() { return true; }
+        @Override public boolean canExtents() { return true; }
+        @Override public boolean canMultiConn() { return true; }
+        /** Everything is already in memory: cache requests succeed at once. */
+        @Override public CacheMode canCache() { return CacheMode.NATIVE; }
+
+        @Override public void pread(IoBuffer buf, long offset, int flags) {
+            store.read(buf.segment(), offset);
+        }
+
+        @Override public void pwrite(IoBuffer buf, long offset, int flags) {
+            store.write(buf.segment(), offset);
+        }
+
+        @Override public void flush(int flags) {}
+
+        @Override public void trim(long count, long offset, int flags) {
+            store.zero(offset, count);
+        }
+
+        @Override public void zero(long count, long offset, int flags) {
+            store.zero(offset, count);
+        }
+
+        @Override public void extents(long count, long offset, int flags, ExtentSink extents) {
+            store.extents(offset, count, Flags.has(flags, Flags.REQ_ONE), extents);
+        }
+
+        @Override public void cache(long count, long offset, int flags) {}
+    }
+}

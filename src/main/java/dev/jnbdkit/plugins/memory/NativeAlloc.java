@@ -1,0 +1,80 @@
+package dev.jnbdkit.plugins.memory;
+
+import dev.jnbdkit.spi.Errno;
+import dev.jnbdkit.spi.PluginException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Zeroed native memory whose lifetime is managed by the garbage collector: a segment is freed
+ * only once nothing references it any more, so a reader that still holds a chunk that a trim has
+ * just dropped reads stale-but-valid memory, never freed memory.
+ *
+ * <p>Two sources, chosen at run time:
+ * <ol>
+ *   <li>{@link Arena#ofAuto()} — no native linker needed (the first downcall handle costs ~100 ms
+ *       at start-up), but the JDK counts these bytes against {@code -XX:MaxDirectMemorySize}
+ *       (default: the maximum heap size);</li>
+ *   <li>once that cap is reached, libc {@code calloc}, wrapped in an automatic arena whose cleanup
+ *       calls {@code free}: limited only by RAM + swap, like nbdkit's memory plugin.</li>
+ * </ol>
+ */
+final class NativeAlloc {
+    private static volatile boolean useCalloc = Boolean.getBoolean("jnbdkit.memory.calloc");
+
+    private NativeAlloc() {}
+
+    /** {@code size} zeroed bytes, 64-byte aligned; ENOMEM if there is no memory. */
+    static MemorySegment allocateZeroed(long size) {
+        if (!useCalloc) {
+            try {
+                return Arena.ofAuto().allocate(size, 64);
+            } catch (OutOfMemoryError e) {
+                // Most likely the direct memory cap; from now on bypass it.
+                useCalloc = true;
+            }
+        }
+        return Libc.calloc(size);
+    }
+
+    /** libc calloc/free, created only if the JDK's allocator runs out. */
+    private static final class Libc {
+        private static final MethodHandle CALLOC;
+        private static final MethodHandle FREE;
+
+        static {
+            Linker linker = Linker.nativeLinker();
+            var libc = linker.defaultLookup();
+            CALLOC = linker.downcallHandle(libc.findOrThrow("calloc"),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+            FREE = linker.downcallHandle(libc.findOrThrow("free"),
+                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+        }
+
+        static MemorySegment calloc(long size) {
+            MemorySegment p;
+            try {
+                p = (MemorySegment) CALLOC.invokeExact(1L, Math.max(size, 1L));
+            } catch (Throwable t) {
+                throw new PluginException(Errno.ENOMEM, "calloc: " + t, t);
+            }
+            if (p.address() == 0) {
+                throw new PluginException(Errno.ENOMEM, "calloc: Cannot allocate memory");
+            }
+            return p.reinterpret(size, Arena.ofAuto(), Libc::free);
+        }
+
+        private static void free(MemorySegment p) {
+            try {
+                FREE.invokeExact(p);
+            } catch (Throwable ignored) {
+                // nothing sensible to do on the cleaner thread
+            }
+        }
+    }
+}

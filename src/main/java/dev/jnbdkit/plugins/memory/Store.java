@@ -1,0 +1,23 @@
+package dev.jnbdkit.plugins.memory;
+
+import dev.jnbdkit.spi.ExtentSink;
+
+import java.lang.foreign.MemorySegment;
+
+/** Where the memory plugin keeps the disk: one per server, shared by all connections. */
+interface Store {
+    /** Fill {@code dst} with the bytes at {@code offset}. */
+    void read(MemorySegment dst, long offset);
+
+    /** Store {@code src} at {@code offset}. */
+    void write(MemorySegment src, long offset);
+
+    /** Make {@code [offset, offset+length)} read as zeros, freeing memory where it can. */
+    void zero(long offset, long length);
+
+    /** Report extents from {@code offset}; at most one if {@code reqOne}. */
+    void extents(long offset, long length, boolean reqOne, ExtentSink sink);
+
+    /** Bytes of memory currently holding the disk (for debugging and tests). */
+    long allocatedBytes();
+}

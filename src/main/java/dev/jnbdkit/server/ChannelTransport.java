@@ -1,0 +1,45 @@
+package dev.jnbdkit.server;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/** A TCP or Unix-domain socket. */
+final class ChannelTransport implements Transport {
+    private final SocketChannel channel;
+    private final String peer;
+
+    ChannelTransport(SocketChannel channel) {
+        this.channel = channel;
+        String p;
+        try {
+            var addr = channel.getRemoteAddress();
+            p = addr == null || addr.toString().isEmpty() ? "unix socket" : addr.toString();
+        } catch (IOException e) {
+            p = "unknown peer";
+        }
+        this.peer = p;
+    }
+
+    @Override public int read(ByteBuffer dst) throws IOException { return channel.read(dst); }
+
+    @Override
+    public void writeFully(ByteBuffer... srcs) throws IOException {
+        long total = 0;
+        for (ByteBuffer b : srcs) total += b.remaining();
+        while (total > 0) total -= channel.write(srcs);
+    }
+
+    @Override
+    public void shutdownInput() {
+        try {
+            channel.shutdownInput();
+        } catch (IOException ignored) {
+            // already closed: the reader will see the end anyway
+        }
+    }
+
+    @Override public String peer() { return peer; }
+
+    @Override public void close() throws IOException { channel.close(); }
+}

@@ -1,0 +1,32 @@
+package dev.jnbdkit.server;
+
+import dev.jnbdkit.spi.Nbdkit;
+
+/** What a plugin may ask about the connection it serves (nbdkit_export_name, nbdkit_disconnect). */
+final class ConnectionState implements Nbdkit.ConnectionInfo {
+    private final int id;
+    private final Runnable forceClose;
+    private volatile String exportName = "";
+    private volatile boolean disconnectRequested;
+
+    ConnectionState(int id, Runnable forceClose) {
+        this.id = id;
+        this.forceClose = forceClose;
+    }
+
+    int id() { return id; }
+
+    void setExportName(String name) { exportName = name; }
+
+    @Override public String exportName() { return exportName; }
+
+    @Override public boolean isTls() { return false; }
+
+    boolean disconnectRequested() { return disconnectRequested; }
+
+    @Override
+    public void disconnect(boolean force) {
+        disconnectRequested = true;
+        if (force) forceClose.run();
+    }
+}

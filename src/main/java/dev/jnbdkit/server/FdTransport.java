@@ -1,0 +1,84 @@
+package dev.jnbdkit.server;
+
+import dev.jnbdkit.posix.ProcessCalls;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * The {@code -s} connection: raw descriptors (stdin and stdout moved elsewhere first, so that
+ * nothing a plugin prints reaches the client). Works for sockets and for pipes.
+ */
+final class FdTransport implements Transport {
+    private final int in;
+    private final int out;
+    private final MemorySegment staging = Arena.ofAuto().allocate(64 * 1024);
+    private final Object writeStaging = new Object();
+    private volatile boolean inputShut;
+
+    FdTransport(int in, int out) {
+        this.in = in;
+        this.out = out;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (inputShut) return -1;
+        int want = dst.remaining();
+        if (want == 0) return 0;
+        long n;
+        if (dst.isDirect()) {
+            n = ProcessCalls.read(in, MemorySegment.ofBuffer(dst), want);
+            if (n > 0) dst.position(dst.position() + (int) n);
+        } else {
+            synchronized (staging) {
+                int chunk = (int) Math.min(want, staging.byteSize());
+                n = ProcessCalls.read(in, staging, chunk);
+                if (n > 0) dst.put(staging.asSlice(0, n).asByteBuffer());
+            }
+        }
+        return n == 0 ? -1 : (int) n;
+    }
+
+    @Override
+    public void writeFully(ByteBuffer... srcs) throws IOException {
+        for (ByteBuffer b : srcs) {
+            while (b.hasRemaining()) {
+                long n;
+                if (b.isDirect()) {
+                    n = ProcessCalls.write(out, MemorySegment.ofBuffer(b), b.remaining());
+                } else {
+                    synchronized (writeStaging) {
+                        MemorySegment s = Arena.ofAuto().allocate(Math.min(b.remaining(), 64 * 1024));
+                        s.copyFrom(MemorySegment.ofBuffer(b).asSlice(0, s.byteSize()));
+                        n = ProcessCalls.write(out, s, s.byteSize());
+                    }
+                }
+                b.position(b.position() + (int) n);
+            }
+        }
+    }
+
+    @Override
+    public void shutdownInput() {
+        inputShut = true;
+        try {
+            ProcessCalls.shutdown(in, 0);
+        } catch (IOException ignored) {
+            // a pipe, not a socket: the flag above stops further reads
+        }
+    }
+
+    @Override public String peer() { return "stdin/stdout"; }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            ProcessCalls.close(in);
+        } finally {
+            if (out != in) ProcessCalls.close(out);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package dev.jnbdkit.server;
+
+import dev.jnbdkit.backend.Backend;
+import dev.jnbdkit.backend.ExportSession;
+import dev.jnbdkit.backend.NbdError;
+import dev.jnbdkit.log.Log;
+import dev.jnbdkit.protocol.Nbd;
+import dev.jnbdkit.protocol.OptionPayload;
+import dev.jnbdkit.protocol.OptionReplies;
+import dev.jnbdkit.protocol.ProtocolException;
+import dev.jnbdkit.spi.BlockSize;
+import dev.jnbdkit.spi.Export;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The newstyle negotiation of one connection: greeting, then options until the client picks an
+ * export (EXPORT_NAME or GO) or leaves. No plugin callback but list_exports / default_export runs
+ * before the client asks for an export.
+ */
+final class Handshake {
+    /** Options one client may send before it must choose an export. */
+    private static final int MAX_OPTIONS = 1024;
+    /** Larger option payloads are skipped and refused without being stored. */
+    private static final int MAX_STORED_OPTION = 1 << 20;
+
+    /** What negotiation settled: the open export and the reply style. */
+    record Result(ExportSession session, String exportName, boolean structured, boolean extended,
+                  boolean metaBaseAllocation) {}
+
+    private final Transport t;
+    private final Backend backend;
+    private final ServerSettings settings;
+    private final ConnectionState state;
+
+    private boolean fixedNewstyle;
+    private boolean noZeroes;
+    private boolean structured;
+    private boolean extended;
+    /** Export name the meta context was set for, or null if none is set. */
+    private String metaExport;
+
+    Handshake(Transport t, Backend backend, ServerSettings settings, ConnectionState state) {
+        this.t = t;
+        this.backend = backend;
+        this.settings = settings;
+        this.state = state;
+    }
+
+    /** Runs the negotiation; null if the client ended it without choosing an export. */
+    Result negotiate() throws IOException {
+        int global = (Nbd.FLAG_FIXED_NEWSTYLE | Nbd.FLAG_NO_ZEROES) & settings.handshakeMask();
+        t.writeFully(OptionReplies.newstyleGreeting(global));
+
+        ByteBuffer cflags = ByteBuffer.allocate(4);
+        if (!t.readFully(cflags)) return null;
+        int clientFlags = cflags.flip().getInt();
+        if ((clientFlags & ~global) != 0) {
+            throw new ProtocolException(String.format("handshake: client sent unknown or unadvertised flags 0x%x", clientFlags));
+        }
+        fixedNewstyle = (clientFlags & Nbd.FLAG_C_FIXED_NEWSTYLE) != 0;
+        noZeroes = (clientFlags & Nbd.FLAG_C_NO_ZEROES) != 0;
+
+        ByteBuffer header = ByteBuffer.allocate(16);
+        for (int count = 0; ; count++) {
+            if (count >= MAX_OPTIONS) throw new ProtocolException("handshake: too many options");
+            header.clear();
+            if (!t.readFully(header)) return null;
+            header.flip();
+            long magic = header.getLong();
+            int option = header.getInt();
+            long length = Integer.toUnsignedLong(header.getInt());
+            if (magic != Nbd.IHAVEOPT) throw new ProtocolException("handshake: bad option magic");
+            Log.debug("newstyle negotiation: " + Nbd.optionName(option) + " length " + length);
+
+            if (length > MAX_STORED_OPTION) {
+                if (length > Nbd.MAX_OPTION_LENGTH || !t.skip(length, ByteBuffer.allocate(64 * 1024))) {
+                    throw new ProtocolException("handshake: option payload too long (" + length + " bytes)");
+                }
+                if (option == Nbd.OPT_EXPORT_NAME) throw new ProtocolException("handshake: export name too long");
+                reply(OptionReplies.error(option, Nbd.REP_ERR_TOO_BIG, "option payload too long"));
+                continue;
+            }
+            ByteBuffer payload = ByteBuffer.allocate((int) length);
+            if (!t.readFully(payload)) return null;
+            payload.flip();
+
+            Result r = option(option, payload);
+            if (r != null) return r == ABORTED ? null : r;
+        }
+    }
+
+    private static final Result ABORTED = new Result(null, null, false, false, false);
+
+    /** Handles one option; a non-null result ends negotiation. */
+    private Result option(int option, ByteBuffer payload) throws IOException {
+        switch (option) {
+            case Nbd.OPT_EXPORT_NAME -> {
+                String requested;
+                try {
+                    requested = OptionPayload.wholeString(payload);
+                } catch (OptionPayload.InvalidOptionException e) {
+                    throw new ProtocolException("NBD_OPT_EXPORT_NAME: " + e.getMessage());
+                }
+                // No way to report an error here: failure ends the connection.
+                String name = resolve(requested);
+                if (name == null) throw new ProtocolException("NBD_OPT_EXPORT_NAME: no default export");
+                ExportSession s = open(name);
+                int flags = TransmissionFlags.of(s, structured);
+                t.writeFully(OptionReplies.exportNameReply(s.size(), flags, noZeroes));
+                return new Result(s, name, structured, extended, metaExport != null && metaExport.equals(name));
+            }
+            case Nbd.OPT_ABORT -> {
+                if (fixedNewstyle) replyQuietly(OptionReplies.ack(option));
+                return ABORTED;
+            }
+            case Nbd.OPT_LIST -> {
+                if (payload.hasRemaining()) return invalid(option, "NBD_OPT_LIST: option length must be 0");
+                List<Export> exports;
+                try {
+                    exports = backend.listExports(state.isTls());
+                } catch (NbdError e) {
+                    return error(option, Nbd.REP_ERR_PLATFORM, "list_exports failed: " + e.getMessage());
+                }
+                for (Export e : exports) reply(OptionReplies.server(option, e.name(), e.description()));
+                reply(OptionReplies.ack(option));
+                return null;
+            }
+            case Nbd.OPT_STARTTLS -> {
+                if (payload.hasRemaining()) return invalid(option, "NBD_OPT_STARTTLS: option length must be 0");
+                return error(option, Nbd.REP_ERR_UNSUP, "TLS is not enabled on this server");
+            }
+            case Nbd.OPT_INFO, Nbd.OPT_GO -> {
+                return infoOrGo(option, payload);
+            }
+            case Nbd.OPT_STRUCTURED_REPLY -> {
+                if (payload.hasRemaining()) return invalid(option, "NBD_OPT_STRUCTURED_REPLY: option length must be 0");
+                if (settings.noSr()) return error(option, Nbd.REP_ERR_UNSUP, "structured replies are disabled (--no-sr)");
+                structured = true;
+                reply(OptionReplies.ack(option));
+                return null;
+            }
+            case Nbd.OPT_EXTENDED_HEADERS -> {
+                if (payload.hasRemaining()) return invalid(option, "NBD_OPT_EXTENDED_HEADERS: option length must be 0");
+                if (settings.noSr()) return error(option, Nbd.REP_ERR_UNSUP, "extended headers are disabled (--no-sr)");
+                extended = true;
+                structured = true;
+                reply(OptionReplies.ack(option));
+                return null;
+            }
+            case Nbd.OPT_LIST_META_CONTEXT, Nbd.OPT_SET_META_CONTEXT -> {
+                return metaContext(option, payload);
+            }
+            default -> {
+                if (!fixedNewstyle) throw new ProtocolException("unknown option " + option + " from a non-fixed-newstyle client");
+                return error(option, Nbd.REP_ERR_UNSUP, "option " + option + " is not supported");
+            }
+        }
+    }
+
+    private Result infoOrGo(int option, ByteBuffer payload) throws IOException {
+        OptionPayload.ExportRequest req;
+        try {
+            req = OptionPayload.exportRequest(payload);
+        } catch (OptionPayload.InvalidOptionException e) {
+            return invalid(option, Nbd.optionName(option) + ": " + e.getMessage());
+        }
+        String name;
+        try {
+            name = resolve(req.name());
+        } catch (NbdError e) {
+            return error(option, Nbd.REP_ERR_UNKNOWN, "default_export: " + e.getMessage());
+        }
+        if (name == null) return error(option, Nbd.REP_ERR_UNKNOWN, "no default export");
+        ExportSession s;
+        try {
+            s = open(name);
+        } catch (NbdError e) {
+            return error(option, Nbd.REP_ERR_UNKNOWN, "open '" + name + "': " + e.getMessage());
+        }
+        boolean keep = false;
+        try {
+            reply(OptionReplies.infoExport(option, s.size(), TransmissionFlags.of(s, structured)));
+            if (req.infos().contains(Nbd.INFO_NAME)) reply(OptionReplies.infoString(option, Nbd.INFO_NAME, name));
+            if (req.infos().contains(Nbd.INFO_DESCRIPTION) && s.description() != null) {
+                reply(OptionReplies.infoString(option, Nbd.INFO_DESCRIPTION, s.description()));
+            }
+            BlockSize b = s.blockSize();
+            if (b != null) {
+                reply(OptionReplies.infoBlockSize(option, (int) b.minimum(), (int) b.preferred(), (int) b.maximum()));
+            }
+            reply(OptionReplies.ack(option));
+            if (option == Nbd.OPT_INFO) return null;
+            keep = true;
+            boolean meta = metaExport != null && metaExport.equals(name);
+            return new Result(s, name, structured, extended, meta);
+        } finally {
+            if (!keep) s.close();
+        }
+    }
+
+    private Result metaContext(int option, ByteBuffer payload) throws IOException {
+        if (!structured) {
+            return invalid(option, Nbd.optionName(option) + ": structured replies have not been negotiated");
+        }
+        OptionPayload.MetaRequest req;
+        try {
+            req = OptionPayload.metaRequest(payload);
+        } catch (OptionPayload.InvalidOptionException e) {
+            return invalid(option, Nbd.optionName(option) + ": " + e.getMessage());
+        }
+        boolean list = option == Nbd.OPT_LIST_META_CONTEXT;
+        boolean match = list && req.queries().isEmpty();
+        for (String q : req.queries()) {
+            if (q.equals(Nbd.BASE_ALLOCATION) || (list && q.equals("base:"))) match = true;
+        }
+        if (!list) metaExport = match ? req.name() : null;
+        if (match) reply(OptionReplies.metaContext(option, list ? 0 : Nbd.BASE_ALLOCATION_ID, Nbd.BASE_ALLOCATION));
+        reply(OptionReplies.ack(option));
+        return null;
+    }
+
+    private String resolve(String requested) {
+        return backend.resolveExportName(requested, state.isTls());
+    }
+
+    private ExportSession open(String name) {
+        state.setExportName(name);
+        return backend.open(name, state.isTls());
+    }
+
+    private Result invalid(int option, String message) throws IOException {
+        return error(option, Nbd.REP_ERR_INVALID, message);
+    }
+
+    private Result error(int option, int type, String message) throws IOException {
+        Log.debug(message);
+        reply(OptionReplies.error(option, type, message));
+        return null;
+    }
+
+    private void reply(ByteBuffer b) throws IOException { t.writeFully(b); }
+
+    private void replyQuietly(ByteBuffer b) {
+        try {
+            t.writeFully(b);
+        } catch (IOException ignored) {
+            // the client is leaving anyway
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.jnbdkit.server;
+
+import dev.jnbdkit.backend.Backend;
+import dev.jnbdkit.log.Log;
+import dev.jnbdkit.spi.Nbdkit;
+import dev.jnbdkit.spi.ThreadModel;
+
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Accepts clients and runs a {@link Connection} for each on its own platform thread (plugins such
+ * as Python must not be called from virtual threads). Enforces the connection-wide parts of the
+ * thread model and owns orderly shutdown.
+ */
+public final class Server {
+    /** The connection whose request the current thread serves (for nbdkit_export_name & co). */
+    static final ThreadLocal<ConnectionState> CURRENT = new ThreadLocal<>();
+
+    private final Backend backend;
+    private final ServerSettings settings;
+    private final ReentrantLock requestLock = new ReentrantLock();
+    private final Semaphore connectionLock = new Semaphore(1);
+    private final AtomicInteger ids = new AtomicInteger();
+    private final Set<Thread> connections = ConcurrentHashMap.newKeySet();
+    private final Set<Connection> live = ConcurrentHashMap.newKeySet();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean shuttingDown;
+    private volatile Listener listener;
+
+    public Server(Backend backend, ServerSettings settings) {
+        this.backend = backend;
+        this.settings = settings;
+        Nbdkit.install(new Nbdkit.Services() {
+            @Override public void shutdown() { requestShutdown(); }
+            @Override public Nbdkit.ConnectionInfo currentConnection() { return CURRENT.get(); }
+        });
+    }
+
+    Backend backend() { return backend; }
+
+    ServerSettings settings() { return settings; }
+
+    ReentrantLock requestLock() { return requestLock; }
+
+    boolean shuttingDown() { return shuttingDown; }
+
+    /** Serves the listener's clients until {@link #requestShutdown}; returns once all have ended. */
+    public void serve(Listener l) {
+        this.listener = l;
+        var channels = l.channels();
+        for (int i = 1; i < channels.size(); i++) {
+            ServerSocketChannel c = channels.get(i);
+            Thread.ofPlatform().daemon().name("accept-" + i).start(() -> acceptLoop(l, c));
+        }
+        acceptLoop(l, channels.getFirst());
+        awaitConnections();
+    }
+
+    private void acceptLoop(Listener l, ServerSocketChannel c) {
+        while (!shuttingDown && c.isOpen()) {
+            SocketChannel s = l.accept(c);
+            if (s == null) continue;
+            if (shuttingDown) {
+                closeQuietly(s);
+                break;
+            }
+            start(new ChannelTransport(s));
+        }
+    }
+
+    /** Serves exactly one client on the given transport ({@code -s}), in this thread. */
+    public void serveOne(Transport t) {
+        Connection c = new Connection(this, t, ids.incrementAndGet());
+        live.add(c);
+        try {
+            guarded(c);
+        } finally {
+            live.remove(c);
+        }
+    }
+
+    private void start(Transport t) {
+        int id = ids.incrementAndGet();
+        Connection c = new Connection(this, t, id);
+        Thread th = Thread.ofPlatform().name(backend.name() + "[" + id + "]").unstarted(() -> {
+            try {
+                guarded(c);
+            } finally {
+                live.remove(c);
+                connections.remove(Thread.currentThread());
+            }
+        });
+        live.add(c);
+        connections.add(th);
+        th.start();
+        Log.debug("accepted connection " + id + " from " + t.peer());
+    }
+
+    private void guarded(Connection c) {
+        boolean exclusive = backend.threadModel() == ThreadModel.SERIALIZE_CONNECTIONS;
+        if (exclusive) connectionLock.acquireUninterruptibly();
+        try {
+            c.run();
+        } finally {
+            if (exclusive) connectionLock.release();
+        }
+    }
+
+    /** Stop accepting, stop reading requests, let in-flight ones finish. Safe from any thread. */
+    public void requestShutdown() {
+        if (shuttingDown) return;
+        shuttingDown = true;
+        Log.debug("shutting down");
+        Listener l = listener;
+        if (l != null) l.close();
+        for (Connection c : live) c.stopReading();
+        stopped.countDown();
+    }
+
+    /** Blocks until shutdown is requested. */
+    public void awaitShutdownRequest() throws InterruptedException { stopped.await(); }
+
+    private void awaitConnections() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (Thread th : connections) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) break;
+            try {
+                th.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!connections.isEmpty()) Log.error("shutdown: " + connections.size() + " connection(s) did not finish in time");
+    }
+
+    private static void closeQuietly(SocketChannel s) {
+        try {
+            s.close();
+        } catch (java.io.IOException ignored) {
+            // not served
+        }
+    }
+}

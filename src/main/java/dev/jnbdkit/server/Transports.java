@@ -1,0 +1,9 @@
+package dev.jnbdkit.server;
+
+/** Factories for transports made outside the server package. */
+public final class Transports {
+    private Transports() {}
+
+    /** The {@code -s} connection on raw descriptors. */
+    public static Transport fds(int in, int out) { return new FdTransport(in, out); }
+}
