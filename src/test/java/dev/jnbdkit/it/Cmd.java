@@ -70,7 +70,10 @@ final class Cmd {
             } else {
                 pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             }
-            if (dir != null) pb.directory(dir.toFile());
+            // Clients run in target/it-work, so that droppings (fio's *-verify.state) stay there.
+            Path wd = dir != null ? dir : Server.home().resolve("target/it-work");
+            Files.createDirectories(wd);
+            pb.directory(wd.toFile());
             if (clientPath) pb.environment().put("PATH", CLIENT_PATH);
             pb.environment().putAll(env);
             Process p = pb.start();

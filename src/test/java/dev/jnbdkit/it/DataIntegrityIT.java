@@ -93,11 +93,11 @@ class DataIntegrityIT extends ItBase {
         Server s = t.start(tmp, "memory", "1G");
         Cmd.of("fio", "--name=verify", "--ioengine=nbd", "--uri=" + s.uri(),
                 "--rw=randwrite", "--bs=64k", "--iodepth=16", "--size=256M", "--offset=512M",
-                "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--verify_backlog=512",
+                "--verify=crc32c", "--verify_state_save=0", "--do_verify=1", "--verify_fatal=1", "--verify_backlog=512",
                 "--randrepeat=1", "--output-format=normal").ok();
         Cmd.of("fio", "--name=mixed", "--ioengine=nbd", "--uri=" + s.uri(),
                 "--rw=randrw", "--bsrange=4k-256k", "--iodepth=16", "--size=64M",
-                "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--numjobs=1").ok();
+                "--verify=crc32c", "--verify_state_save=0", "--do_verify=1", "--verify_fatal=1", "--numjobs=1").ok();
         s.stop();
     }
 
@@ -144,7 +144,7 @@ class DataIntegrityIT extends ItBase {
                 "qemu-img compare -f raw -F raw " + src + " \"$uri\"",
                 "nbdinfo --map \"$uri\" > /dev/null",
                 "fio --name=v --ioengine=nbd --uri=\"$uri\" --rw=randwrite --bs=16k --iodepth=16 "
-                        + "--size=32M --verify=crc32c --do_verify=1 --verify_fatal=1 > /dev/null");
+                        + "--size=32M --verify=crc32c --verify_state_save=0 --do_verify=1 --verify_fatal=1 > /dev/null");
         runServer("-U", "-", "memory", "1G", "--run", script).ok();
         assertFilesEqual(src, out);
     }
