@@ -145,7 +145,7 @@ public final class ExportSession implements AutoCloseable {
                 throw e;
             } catch (RuntimeException e) {
                 Log.error("zero: " + e);
-                throw new NbdError(Nbd.EIO, "zero: " + e);
+                throw new NbdError(Nbd.EIO, "zero failed");
             }
         }
         if (fast) throw new NbdError(Nbd.ENOTSUP, "fast zero is not supported by the plugin");
@@ -232,7 +232,7 @@ public final class ExportSession implements AutoCloseable {
             throw e;
         } catch (RuntimeException e) {
             Log.error(callback + ": " + e);
-            throw new NbdError(Nbd.EIO, callback + ": " + e);
+            throw new NbdError(Nbd.EIO, callback + " failed");
         }
     }
 

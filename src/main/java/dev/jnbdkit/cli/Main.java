@@ -91,6 +91,20 @@ public final class Main {
 
         Plugin plugin = loadPlugin(o.plugin());
         try {
+            return runPlugin(plugin, o, stdio, socketActivation, child, out);
+        } finally {
+            // Always, as nbdkit's exit handler: a Python plugin flushes its output here.
+            try {
+                plugin.unload();
+            } catch (RuntimeException e) {
+                Log.error("unload: " + e.getMessage());
+            }
+        }
+    }
+
+    private static int runPlugin(Plugin plugin, Options o, int[] stdio, boolean socketActivation, boolean child,
+                                 PrintStream out) {
+        try {
             plugin.load();
             if (o.help()) {
                 printPluginHelp(out, plugin);
@@ -103,7 +117,7 @@ public final class Main {
             }
             configure(plugin, o.pluginArgs());
             if (o.dumpPlugin()) {
-                DumpPlugin.print(out, plugin, o.plugin(), VersionInfo.VERSION);
+                DumpPlugin.print(out, plugin, o.plugin(), VersionInfo.NBDKIT_COMPAT_VERSION);
                 plugin.dumpPlugin(out);
                 out.flush();
                 return 0;
@@ -226,11 +240,6 @@ public final class Main {
             plugin.cleanup();
         } catch (RuntimeException e) {
             Log.error("cleanup: " + e.getMessage());
-        }
-        try {
-            plugin.unload();
-        } catch (RuntimeException e) {
-            Log.error("unload: " + e.getMessage());
         }
     }
 

@@ -122,7 +122,7 @@ final class Handshake {
                 try {
                     exports = backend.listExports(state.isTls());
                 } catch (NbdError e) {
-                    return error(option, Nbd.REP_ERR_PLATFORM, "list_exports failed: " + e.getMessage());
+                    return error(option, Nbd.REP_ERR_PLATFORM, e.getMessage());
                 }
                 for (Export e : exports) reply(OptionReplies.server(option, e.name(), e.description()));
                 reply(OptionReplies.ack(option));
@@ -171,14 +171,14 @@ final class Handshake {
         try {
             name = resolve(req.name());
         } catch (NbdError e) {
-            return error(option, Nbd.REP_ERR_UNKNOWN, "default_export: " + e.getMessage());
+            return error(option, Nbd.REP_ERR_UNKNOWN, e.getMessage());
         }
         if (name == null) return error(option, Nbd.REP_ERR_UNKNOWN, "no default export");
         ExportSession s;
         try {
             s = open(name);
         } catch (NbdError e) {
-            return error(option, Nbd.REP_ERR_UNKNOWN, "open '" + name + "': " + e.getMessage());
+            return error(option, Nbd.REP_ERR_UNKNOWN, "export '" + name + "': " + e.getMessage());
         }
         boolean keep = false;
         try {
