@@ -117,7 +117,7 @@ public final class Main {
             }
             configure(plugin, o.pluginArgs());
             if (o.dumpPlugin()) {
-                DumpPlugin.print(out, plugin, o.plugin(), VersionInfo.NBDKIT_COMPAT_VERSION);
+                DumpPlugin.print(out, plugin, VersionInfo.NBDKIT_COMPAT_VERSION);
                 plugin.dumpPlugin(out);
                 out.flush();
                 return 0;

@@ -121,6 +121,7 @@ public final class Server {
         live.add(c);
         connections.add(th);
         th.start();
+        if (shuttingDown) c.stopReading(); // accepted while shutdown began: do not serve it
         Log.debug("accepted connection " + id + " from " + t.peer());
     }
 

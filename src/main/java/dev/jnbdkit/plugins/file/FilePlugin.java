@@ -133,6 +133,9 @@ public final class FilePlugin implements Plugin {
     }
 
     @Override
+    public Class<? extends Handle> handleType() { return FileHandle.class; }
+
+    @Override
     public Handle open(OpenContext context) {
         Path path;
         if (dir == null) {
