@@ -96,8 +96,10 @@ public final class Listener implements AutoCloseable {
      * can only adopt a listening socket on descriptor 0, so descriptor 3 is moved there.
      */
     public static Listener socketActivated() throws IOException {
-        ProcessCalls.dup2(3, 0);
-        ProcessCalls.close(3);
+        if (!"0".equals(System.getenv("JNBDKIT_LISTEN_FD"))) { // bin/jnbdkit has not moved it already
+            ProcessCalls.dup2(3, 0);
+            ProcessCalls.close(3);
+        }
         Channel ch = System.inheritedChannel();
         if (!(ch instanceof ServerSocketChannel ssc)) {
             throw new IOException("socket activation: descriptor 3 is not a listening socket");
