@@ -115,6 +115,7 @@ public final class Main {
                 out.println(plugin.name() + " " + (plugin.version() != null ? plugin.version() : VersionInfo.VERSION));
                 return 0;
             }
+            warnDebugFlags(o.debugFlags());
             configure(plugin, o.pluginArgs());
             if (o.dumpPlugin()) {
                 DumpPlugin.print(out, plugin, VersionInfo.NBDKIT_COMPAT_VERSION);
@@ -276,6 +277,17 @@ public final class Main {
         for (int i = 0; i < raw.size(); i++) {
             PluginArgs.KeyValue kv = PluginArgs.interpret(raw.get(i), i, magic);
             plugin.config(kv.key(), kv.value());
+        }
+    }
+
+    /** -D NAME.FLAG=N: no plugin of ours has debug flags yet; say so, as nbdkit does for unknown ones. */
+    private static void warnDebugFlags(List<String> flags) {
+        for (String f : flags) {
+            int eq = f.indexOf('=');
+            String flag = eq < 0 ? f : f.substring(0, eq);
+            String owner = flag.contains(".") ? flag.substring(0, flag.indexOf('.')) : flag;
+            Log.warning("-D " + flag + ": " + owner + " has no debug flag called "
+                    + flag.substring(flag.indexOf('.') + 1) + " (ignored)");
         }
     }
 
