@@ -45,6 +45,8 @@ final class Connection implements Runnable {
     private final String logContext;
 
     private ExportSession session;
+    /** Reused to read and discard refused write payloads. */
+    private ByteBuffer drainScratch;
     private ReplyEncoder encoder;
     private boolean metaContext;
     private volatile boolean dead;
@@ -64,11 +66,13 @@ final class Connection implements Runnable {
         Server.CURRENT.set(state);
         try {
             backend.preconnect();
+            long limit = server.handshakeDeadlineMillis();
             var deadline = server.schedule(() -> {
                 Log.error("handshake: client did not choose an export within "
-                        + HANDSHAKE_DEADLINE_SECONDS + " seconds: disconnecting");
-                forceClose();
-            }, HANDSHAKE_DEADLINE_SECONDS);
+                        + (limit % 1000 == 0 ? limit / 1000 + " seconds" : limit + " ms") + ": disconnecting");
+                dead = true;
+                t.abort(); // also frees a thread blocked writing to a client that does not read
+            }, limit);
             try {
                 if (settings.oldstyle()) {
                     oldstyle();
@@ -222,7 +226,8 @@ final class Connection implements Runnable {
             Log.error("write payload of " + Long.toUnsignedString(length) + " bytes is too large to skip: disconnecting");
             return false;
         }
-        return t.skip(length, ByteBuffer.allocate((int) Math.min(length, 1 << 20) + 1));
+        if (drainScratch == null) drainScratch = ByteBuffer.allocate(64 * 1024);
+        return t.skip(length, drainScratch);
     }
 
     private void serve(Request r, IoBuffer payload) {

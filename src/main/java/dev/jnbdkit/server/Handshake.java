@@ -39,6 +39,7 @@ final class Handshake {
     private boolean noZeroes;
     private boolean structured;
     private boolean extended;
+    private ByteBuffer skipScratch;
     /** Export name the meta context was set for, or null if none is set. */
     private String metaExport;
 
@@ -76,19 +77,34 @@ final class Handshake {
             Log.debug("newstyle negotiation: " + Nbd.optionName(option) + " length " + length);
 
             if (length > MAX_STORED_OPTION) {
-                if (length > Nbd.MAX_OPTION_LENGTH || !t.skip(length, ByteBuffer.allocate(64 * 1024))) {
+                if (skipScratch == null) skipScratch = ByteBuffer.allocate(PAYLOAD_STEP);
+                if (length > Nbd.MAX_OPTION_LENGTH || !t.skip(length, skipScratch)) {
                     throw new ProtocolException("handshake: option payload too long (" + length + " bytes)");
                 }
                 if (option == Nbd.OPT_EXPORT_NAME) throw new ProtocolException("handshake: export name too long");
                 reply(OptionReplies.error(option, Nbd.REP_ERR_TOO_BIG, "option payload too long"));
                 continue;
             }
-            ByteBuffer payload = ByteBuffer.allocate((int) length);
-            if (!t.readFully(payload)) return null;
-            payload.flip();
+            ByteBuffer payload = readPayload((int) length);
+            if (payload == null) return null;
 
             Result r = option(option, payload);
             if (r != null) return r == ABORTED ? null : r;
+        }
+    }
+
+    /** Payloads are read in steps so memory follows the bytes that really arrive, not the header's claim. */
+    private static final int PAYLOAD_STEP = 64 * 1024;
+
+    /** Reads a whole option payload, flipped; null if the stream ended first. */
+    private ByteBuffer readPayload(int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Math.min(length, PAYLOAD_STEP));
+        while (true) {
+            if (!t.readFully(b)) return null;
+            if (b.capacity() == length) return b.flip();
+            ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(length, 2L * b.capacity()));
+            bigger.put(b.flip());
+            b = bigger;
         }
     }
 

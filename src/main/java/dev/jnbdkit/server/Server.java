@@ -44,11 +44,18 @@ public final class Server {
         });
     }
 
+    private volatile long handshakeDeadlineMillis = TimeUnit.SECONDS.toMillis(Connection.HANDSHAKE_DEADLINE_SECONDS);
+
+    /** How long a client may take to choose an export (default 60 s); tests shorten it. */
+    public void setHandshakeDeadline(java.time.Duration d) { handshakeDeadlineMillis = d.toMillis(); }
+
+    long handshakeDeadlineMillis() { return handshakeDeadlineMillis; }
+
     /** One timer thread for handshake deadlines, made when the first client arrives. */
     private volatile java.util.concurrent.ScheduledExecutorService timer;
 
     /** Runs {@code action} after {@code seconds} unless the returned future is cancelled first. */
-    java.util.concurrent.ScheduledFuture<?> schedule(Runnable action, long seconds) {
+    java.util.concurrent.ScheduledFuture<?> schedule(Runnable action, long millis) {
         var t = timer;
         if (t == null) {
             synchronized (this) {
@@ -61,7 +68,7 @@ public final class Server {
                 t = timer;
             }
         }
-        return t.schedule(action, seconds, TimeUnit.SECONDS);
+        return t.schedule(action, millis, TimeUnit.MILLISECONDS);
     }
 
     Backend backend() { return backend; }
