@@ -21,14 +21,21 @@ import java.util.function.Supplier;
 /**
  * The TLS engine on BouncyCastle's TLS protocol (bctls) in blocking mode: one implementation for
  * both X.509 and PSK (JSSE has no TLS-PSK). The crypto underneath is the JDK's own providers
- * (JcaTlsCrypto), so AES-GCM runs on the JDK's intrinsics. Only this class and the classes it
+ * (JcaTlsCrypto, with BouncyCastle's provider as the fallback for what they lack), so AES-GCM
+ * runs on the JDK's intrinsics. Only this class and the classes it
  * uses refer to BouncyCastle.
  */
 final class BcEngineFactory {
     private BcEngineFactory() {}
 
     private static final class CryptoHolder {
-        static final JcaTlsCrypto CRYPTO = new JcaTlsCryptoProvider().create(new SecureRandom());
+        // The JDK's providers first (AES-GCM on CPU intrinsics); BouncyCastle's provider, never
+        // registered globally, only for what they lack (e.g. the RSASSA-PSS naming TLS 1.3 needs).
+        static final JcaTlsCrypto CRYPTO = new JcaTlsCryptoProvider() {
+            private final FallbackJcaHelper helper = new FallbackJcaHelper();
+
+            @Override public org.bouncycastle.jcajce.util.JcaJceHelper getHelper() { return helper; }
+        }.create(new SecureRandom());
     }
 
     static ServerTls.Engine psk(Path file) {
@@ -97,6 +104,10 @@ final class BcEngineFactory {
                     // the handshake failed; the connection ends anyway
                 }
                 String m = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+                    m += ": " + (c.getMessage() != null ? c.getMessage() : c.getClass().getName());
+                }
+                if (Log.verbose() && e instanceof RuntimeException) e.printStackTrace();
                 throw new IOException(m, e);
             }
             return new TlsTransport(plain, protocol);

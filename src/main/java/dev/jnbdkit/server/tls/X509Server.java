@@ -157,9 +157,8 @@ final class X509Server extends DefaultTlsServer {
     public void notifyClientCertificate(Certificate presented) throws IOException {
         if (!m.verifyPeer()) return;
         if (presented == null || presented.isEmpty()) {
-            Log.error("TLS: the client presented no certificate (--tls-verify-peer)");
             throw new TlsFatalAlert(TlsUtils.isTLSv13(context) ? AlertDescription.certificate_required
-                    : AlertDescription.handshake_failure, "no client certificate");
+                    : AlertDescription.handshake_failure, "the client presented no certificate (--tls-verify-peer)");
         }
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
@@ -181,8 +180,8 @@ final class X509Server extends DefaultTlsServer {
             CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
             Log.debug("TLS: client certificate " + path.getFirst().getSubjectX500Principal() + " verified");
         } catch (GeneralSecurityException e) {
-            Log.error("TLS: client certificate verification failed: " + e.getMessage());
-            throw new TlsFatalAlert(AlertDescription.bad_certificate, e.getMessage(), e);
+            throw new TlsFatalAlert(AlertDescription.bad_certificate,
+                    "client certificate verification failed: " + e.getMessage(), e);
         }
     }
 
