@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class Connection implements Runnable {
     /** Largest oversized write payload we read and discard to keep the connection in sync. */
     private static final long DRAIN_LIMIT = 1L << 30;
+    /** A client must choose an export within this many seconds of connecting. */
+    static final long HANDSHAKE_DEADLINE_SECONDS = 60;
     /** Most block-status descriptors in one reply. */
     private static final int MAX_EXTENTS = 1 << 16;
 
@@ -63,21 +65,31 @@ final class Connection implements Runnable {
         Server.CURRENT.set(state);
         try {
             backend.preconnect();
-            if (settings.oldstyle()) {
-                oldstyle();
-            } else {
-                Handshake h = new Handshake(t, backend, settings, state);
-                Handshake.Result r;
-                try {
-                    r = h.negotiate();
-                } finally {
-                    t = h.transport();
+            var deadline = server.schedule(() -> {
+                Log.error("handshake: client did not choose an export within "
+                        + HANDSHAKE_DEADLINE_SECONDS + " seconds: disconnecting");
+                forceClose();
+            }, HANDSHAKE_DEADLINE_SECONDS);
+            try {
+                if (settings.oldstyle()) {
+                    oldstyle();
+                } else {
+                    Handshake h = new Handshake(t, backend, settings, state);
+                    Handshake.Result r;
+                    try {
+                        r = h.negotiate();
+                    } finally {
+                        t = h.transport();
+                    }
+                    if (r == null) return;
+                    session = r.session();
+                    encoder = new ReplyEncoder(r.structured(), r.extended());
+                    metaContext = r.metaBaseAllocation();
                 }
-                if (r == null) return;
-                session = r.session();
-                encoder = new ReplyEncoder(r.structured(), r.extended());
-                metaContext = r.metaBaseAllocation();
+            } finally {
+                deadline.cancel(false);
             }
+            if (dead) return;
             Log.debug("handshake complete, export '" + state.exportName() + "' size " + session.size());
             transmission();
         } catch (NbdError e) {

@@ -160,7 +160,7 @@ final class Handshake {
                 ExportSession s = open(name);
                 int flags = TransmissionFlags.of(s, structured);
                 t.writeFully(OptionReplies.exportNameReply(s.size(), flags, noZeroes));
-                return new Result(s, name, structured, extended, metaExport != null && metaExport.equals(name));
+                return new Result(s, name, structured, extended, metaExport != null && metaExport.equals(requested));
             }
             case Nbd.OPT_ABORT -> {
                 if (fixedNewstyle) replyQuietly(OptionReplies.ack(option));
@@ -172,7 +172,7 @@ final class Handshake {
                 try {
                     exports = backend.listExports(state.isTls());
                 } catch (NbdError e) {
-                    return error(option, Nbd.REP_ERR_PLATFORM, "list_exports failed: " + e.getMessage());
+                    return error(option, Nbd.REP_ERR_PLATFORM, e.getMessage());
                 }
                 for (Export e : exports) reply(OptionReplies.server(option, e.name(), e.description()));
                 reply(OptionReplies.ack(option));
@@ -220,14 +220,14 @@ final class Handshake {
         try {
             name = resolve(req.name());
         } catch (NbdError e) {
-            return error(option, Nbd.REP_ERR_UNKNOWN, "default_export: " + e.getMessage());
+            return error(option, Nbd.REP_ERR_UNKNOWN, e.getMessage());
         }
         if (name == null) return error(option, Nbd.REP_ERR_UNKNOWN, "no default export");
         ExportSession s;
         try {
             s = open(name);
         } catch (NbdError e) {
-            return error(option, Nbd.REP_ERR_UNKNOWN, "open '" + name + "': " + e.getMessage());
+            return error(option, Nbd.REP_ERR_UNKNOWN, "export '" + name + "': " + e.getMessage());
         }
         boolean keep = false;
         try {
@@ -243,7 +243,9 @@ final class Handshake {
             reply(OptionReplies.ack(option));
             if (option == Nbd.OPT_INFO) return null;
             keep = true;
-            boolean meta = metaExport != null && metaExport.equals(name);
+            // Compare the names as the client sent them: "" in SET and GO is the same export even
+            // when default_export resolves it to a canonical name.
+            boolean meta = metaExport != null && metaExport.equals(req.name());
             return new Result(s, name, structured, extended, meta);
         } finally {
             if (!keep) s.close();
