@@ -360,10 +360,19 @@ class TlsIT {
             }
         }
 
-        SocketChannel connect() throws IOException {
-            SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-            c.connect(UnixDomainSocketAddress.of(socket));
-            return c;
+        /** Connects; the socket file exists from bind(), a moment before listen(): retry briefly. */
+        SocketChannel connect() throws IOException, InterruptedException {
+            for (int tries = 0; ; tries++) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    c.connect(UnixDomainSocketAddress.of(socket));
+                    return c;
+                } catch (java.net.ConnectException e) {
+                    c.close();
+                    if (tries >= 200) throw e;
+                    Thread.sleep(25);
+                }
+            }
         }
 
         @Override
