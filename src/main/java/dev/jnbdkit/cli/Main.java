@@ -10,6 +10,7 @@ import dev.jnbdkit.server.Listener;
 import dev.jnbdkit.server.Server;
 import dev.jnbdkit.server.ServerSettings;
 import dev.jnbdkit.server.Transports;
+import dev.jnbdkit.server.tls.ServerTls;
 import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.PluginException;
 
@@ -132,16 +133,26 @@ public final class Main {
             return e.report(out, System.err);
         }
 
+        ServerTls tls;
+        try {
+            tls = ServerTls.configure(o.tls(), o.tlsCertificates(), o.tlsPsk(), o.tlsVerifyPeer());
+        } catch (ServerTls.SetupException e) {
+            throw new Fatal(e.getMessage());
+        }
+        if (tls != null && o.oldstyle()) {
+            Log.debug("TLS is not possible with the oldstyle protocol (-o): serving plaintext");
+            tls = null;
+        }
         Backend backend = new Backend(plugin, o.readonly());
         ServerSettings settings = new ServerSettings(o.oldstyle(), o.noSr(),
-                o.maskHandshake() < 0 ? 0xffff : o.maskHandshake(), o.effectiveThreads());
+                o.maskHandshake() < 0 ? 0xffff : o.maskHandshake(), o.effectiveThreads(), tls);
         Server server = new Server(backend, settings);
         int status;
         try {
             if (stdio != null) {
                 status = serveStdio(server, plugin, stdio);
             } else {
-                status = serveListening(server, plugin, o, socketActivation, child);
+                status = serveListening(server, settings, plugin, o, socketActivation, child);
             }
         } finally {
             cleanup(plugin);
@@ -156,7 +167,8 @@ public final class Main {
         return 0;
     }
 
-    private static int serveListening(Server server, Plugin plugin, Options o, boolean socketActivation, boolean child) {
+    private static int serveListening(Server server, ServerSettings settings, Plugin plugin, Options o,
+                                      boolean socketActivation, boolean child) {
         Path privateDir = null;
         String unixSocket = o.unixSocket();
         Listener listener;
@@ -198,7 +210,7 @@ public final class Main {
                 int port = unixSocket == null ? listener.port() : 0;
                 int status;
                 try {
-                    status = Captive.run(o.run(), unixSocket, port, o.exportName());
+                    status = Captive.run(o.run(), unixSocket, port, o.exportName(), settings.tls());
                 } catch (InterruptedException e) {
                     status = 1;
                 }

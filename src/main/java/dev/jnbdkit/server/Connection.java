@@ -37,7 +37,8 @@ final class Connection implements Runnable {
     private static final int MAX_EXTENTS = 1 << 16;
 
     private final Server server;
-    private final Transport t;
+    /** The client's stream; replaced by the TLS session if the client does STARTTLS. */
+    private volatile Transport t;
     private final Backend backend;
     private final ServerSettings settings;
     private final ConnectionState state;
@@ -77,7 +78,13 @@ final class Connection implements Runnable {
                 if (settings.oldstyle()) {
                     oldstyle();
                 } else {
-                    Handshake.Result r = new Handshake(t, backend, settings, state).negotiate();
+                    Handshake h = new Handshake(t, backend, settings, state);
+                    Handshake.Result r;
+                    try {
+                        r = h.negotiate();
+                    } finally {
+                        t = h.transport();
+                    }
                     if (r == null) return;
                     session = r.session();
                     encoder = new ReplyEncoder(r.structured(), r.extended());
