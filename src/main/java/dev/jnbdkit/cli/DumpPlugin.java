@@ -1,5 +1,6 @@
 package dev.jnbdkit.cli;
 
+import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.ThreadModel;
 
@@ -21,6 +22,16 @@ final class DumpPlugin {
             {"default_export", "defaultExport"}, {"open", "open"},
     };
 
+    private static final String[][] HANDLE_CALLBACKS = {
+            {"close", "close"}, {"export_description", "exportDescription"}, {"get_size", "getSize"},
+            {"block_size", "blockSize"}, {"can_write", "canWrite"}, {"can_flush", "canFlush"},
+            {"is_rotational", "isRotational"}, {"can_trim", "canTrim"}, {"can_zero", "canZero"},
+            {"can_fast_zero", "canFastZero"}, {"can_extents", "canExtents"}, {"can_fua", "canFua"},
+            {"can_multi_conn", "canMultiConn"}, {"can_cache", "canCache"}, {"pread", "pread"},
+            {"pwrite", "pwrite"}, {"flush", "flush"}, {"trim", "trim"}, {"zero", "zero"},
+            {"extents", "extents"}, {"cache", "cache"},
+    };
+
     static void print(PrintStream out, Plugin plugin, String path, String version) {
         out.println("path=" + path);
         out.println("name=" + plugin.name());
@@ -40,6 +51,14 @@ final class DumpPlugin {
                 if (plugin.configHelp() != null) out.println("has_config_help=1");
             } else if (cb[0].equals("open") || overrides(cls, Plugin.class, cb[1])) {
                 out.println("has_" + cb[0] + "=1");
+            }
+        }
+        Class<? extends Handle> handle = plugin.handleType();
+        if (handle != null) {
+            for (String[] cb : HANDLE_CALLBACKS) {
+                if (cb[0].equals("get_size") || cb[0].equals("pread") || overrides(handle, Handle.class, cb[1])) {
+                    out.println("has_" + cb[0] + "=1");
+                }
             }
         }
         out.flush();

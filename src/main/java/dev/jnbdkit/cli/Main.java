@@ -58,6 +58,10 @@ public final class Main {
             return e.report(out, System.err);
         }
         if (Help.printInformational(o, out)) return 0;
+        if (o.user() != null || o.group() != null) {
+            throw new Fatal("-u/--user and -g/--group are not supported yet: start the server as that user");
+        }
+        if (o.swap()) throw new Fatal("--swap is not supported yet");
 
         Log.setVerbose(o.verbose());
         boolean socketActivation = CommandLine.socketActivationRequested();
@@ -87,6 +91,20 @@ public final class Main {
 
         Plugin plugin = loadPlugin(o.plugin());
         try {
+            return runPlugin(plugin, o, stdio, socketActivation, child, out);
+        } finally {
+            // Always, as nbdkit's exit handler: a Python plugin flushes its output here.
+            try {
+                plugin.unload();
+            } catch (RuntimeException e) {
+                Log.error("unload: " + e.getMessage());
+            }
+        }
+    }
+
+    private static int runPlugin(Plugin plugin, Options o, int[] stdio, boolean socketActivation, boolean child,
+                                 PrintStream out) {
+        try {
             plugin.load();
             if (o.help()) {
                 printPluginHelp(out, plugin);
@@ -99,7 +117,7 @@ public final class Main {
             }
             configure(plugin, o.pluginArgs());
             if (o.dumpPlugin()) {
-                DumpPlugin.print(out, plugin, o.plugin(), VersionInfo.VERSION);
+                DumpPlugin.print(out, plugin, o.plugin(), VersionInfo.NBDKIT_COMPAT_VERSION);
                 plugin.dumpPlugin(out);
                 out.flush();
                 return 0;
@@ -222,11 +240,6 @@ public final class Main {
             plugin.cleanup();
         } catch (RuntimeException e) {
             Log.error("cleanup: " + e.getMessage());
-        }
-        try {
-            plugin.unload();
-        } catch (RuntimeException e) {
-            Log.error("unload: " + e.getMessage());
         }
     }
 

@@ -69,6 +69,12 @@ public interface Plugin {
     /** The canonical name of the default export {@code ""}, or null if there is none. */
     default String defaultExport(boolean readonly, boolean isTls) { return ""; }
 
+    /**
+     * The class of the handles {@link #open} returns, if known: {@code --dump-plugin} lists the
+     * per-connection callbacks it implements (has_pread=1, ...). Null when it cannot be known.
+     */
+    default Class<? extends Handle> handleType() { return null; }
+
     /** A client asked for an export: open a handle for this connection. */
     Handle open(OpenContext context);
 

@@ -1,0 +1,2 @@
+import nbdkit
+raise ImportError("this script cannot start")
