@@ -172,13 +172,43 @@ def nbdcopy(src, dst):
     return GIB / (time.perf_counter() - t)  # bytes/s
 
 
+FAILURES = []
+
+
 def throughput_rounds(plugin, cfg, tmp, srcfile, results, rss):
-    """cfg.rounds rounds of every throughput workload on a fresh pair of servers."""
-    for r in range(cfg.rounds):
+    """cfg.rounds rounds of every throughput workload on a fresh pair of servers. A round in which
+    a client fails is logged, reported and run again (twice at most), so one bad round on a noisy
+    machine does not lose the run."""
+    r = tries = 0
+    while r < cfg.rounds:
+        partial = {}
+        try:
+            one_round(plugin, cfg, tmp, srcfile, partial, rss, r)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError, OSError) as e:
+            tries += 1
+            logs = " ".join("%s: %s" % (os.path.basename(f), open(os.path.join(tmp, f), errors="replace").read()[-300:])
+                            for f in os.listdir(tmp) if f.endswith(".log"))
+            FAILURES.append("%s round %d: %s — server logs: %s" % (plugin, r + 1, e, logs.strip()))
+            log("round failed (%s); %s" % (e, "retrying" if tries <= 2 else "giving up on this plugin"))
+            if tries > 2:
+                return
+            continue
+        for k, v in partial.items():
+            results.setdefault(k, []).extend(v)
+        r += 1
+
+
+def one_round(plugin, cfg, tmp, srcfile, results, rss, r):
+    if True:
         order = SERVERS if r % 2 == 0 else SERVERS[::-1]
         log("[%s] round %d/%d: starting servers" % (plugin, r + 1, cfg.rounds))
-        servers = {s: Server(s, plugin, "1G", tmp) for s in SERVERS}
+        for f in os.listdir(tmp):
+            if f.endswith(".log"):
+                os.unlink(os.path.join(tmp, f))
+        servers = {}
         try:
+            for s in SERVERS:
+                servers[s] = Server(s, plugin, "1G", tmp)
             steps = []
             # nbdcopy in first: it fills the disk with random data, so the reads that follow read
             # real data (not holes) on both plugins.
@@ -417,6 +447,11 @@ def render(cfg, results, rss, plugins, command, started, elapsed, notes):
     out.append("**Targets missed in this run:** " + ("none." if not missed else ""))
     for m in missed:
         out.append("- " + m)
+    if FAILURES:
+        out.append("")
+        out.append("Rounds that failed and were run again:")
+        for f in FAILURES:
+            out.append("- " + f.replace("|", "/").replace("\n", " "))
     out.extend([""] + notes)
     return "\n".join(out) + "\n", rows, missed
 
