@@ -68,3 +68,12 @@ def pread(h, buf, offset, flags):
     nbdkit.disconnect(False)
     name = nbdkit.export_name().encode()
     buf[:] = (name + b"\0" * len(buf))[:len(buf)]
+
+
+def _python_thread():
+    import threading
+    out = []
+    t = threading.Thread(target=lambda: out.append(nbdkit.parse_size("2k")))
+    t.start()
+    t.join()
+    return repr(out)

@@ -81,7 +81,7 @@ public final class Backend {
         } catch (RuntimeException | Error e) {
             if (e instanceof VirtualMachineError vme && !(e instanceof OutOfMemoryError)) throw vme;
             Log.error(callback + ": " + e);
-            throw new NbdError(Nbd.EIO, callback + ": " + e);
+            throw new NbdError(Nbd.EIO, callback + " failed");
         }
     }
 
@@ -89,7 +89,11 @@ public final class Backend {
         if (e.getMessage() != null && !e.getMessage().isEmpty()) Log.error(e.getMessage());
     }
 
+    /**
+     * What the client is told: the callback that failed, never the plugin's own text (which is
+     * logged, and may hold paths or tracebacks a client has no business seeing).
+     */
     static String message(String callback, RuntimeException e) {
-        return e.getMessage() == null ? callback + " failed" : e.getMessage();
+        return callback + " failed";
     }
 }

@@ -90,14 +90,22 @@ public final class BufferPool {
 
         @Override
         public void retain() {
-            if (refs.getAndIncrement() <= 0) throw new IllegalStateException("buffer already released");
+            // Never resurrect a released buffer: it may already be back in the pool.
+            int n;
+            do {
+                n = refs.get();
+                if (n <= 0) throw new IllegalStateException("buffer already released");
+            } while (!refs.compareAndSet(n, n + 1));
         }
 
         @Override
         public void release() {
-            int left = refs.decrementAndGet();
-            if (left == 0) owner.give(block);
-            else if (left < 0) throw new IllegalStateException("buffer released too often");
+            int n;
+            do {
+                n = refs.get();
+                if (n <= 0) throw new IllegalStateException("buffer released too often");
+            } while (!refs.compareAndSet(n, n - 1));
+            if (n == 1) owner.give(block);
         }
     }
 }

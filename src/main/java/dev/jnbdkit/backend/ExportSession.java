@@ -145,7 +145,7 @@ public final class ExportSession implements AutoCloseable {
                 throw e;
             } catch (RuntimeException e) {
                 Log.error("zero: " + e);
-                throw new NbdError(Nbd.EIO, "zero: " + e);
+                throw new NbdError(Nbd.EIO, "zero failed");
             }
         }
         if (fast) throw new NbdError(Nbd.ENOTSUP, "fast zero is not supported by the plugin");
@@ -155,18 +155,7 @@ public final class ExportSession implements AutoCloseable {
 
     private void writeZeros(long count, long offset) {
         IoBuffer zeros = BufferPool.shared().allocateZeroed(Math.min(count, EMULATION_CHUNK));
-        try {
-            long done = 0;
-            while (done < count) {
-                long n = Math.min(count - done, zeros.length());
-                IoBuffer piece = n == zeros.length() ? zeros : slice(zeros, n);
-                long at = offset + done;
-                data("pwrite", false, false, () -> handle.pwrite(piece, at, 0));
-                done += n;
-            }
-        } finally {
-            zeros.release();
-        }
+        inChunks(zeros, count, offset, "pwrite", (piece, at) -> handle.pwrite(piece, at, 0));
     }
 
     public void cache(long count, long offset) {
@@ -175,17 +164,25 @@ public final class ExportSession implements AutoCloseable {
             return;
         }
         IoBuffer scratch = BufferPool.shared().allocate(Math.min(count, EMULATION_CHUNK));
+        inChunks(scratch, count, offset, "pread", (piece, at) -> handle.pread(piece, at, 0));
+    }
+
+    private interface ChunkCall {
+        void run(IoBuffer piece, long offset);
+    }
+
+    /** Emulation over a large range: one plugin call per buffer-sized piece; releases {@code buf}. */
+    private static void inChunks(IoBuffer buf, long count, long offset, String callback, ChunkCall call) {
         try {
-            long done = 0;
-            while (done < count) {
-                long n = Math.min(count - done, scratch.length());
-                IoBuffer piece = n == scratch.length() ? scratch : slice(scratch, n);
+            for (long done = 0; done < count; ) {
+                long n = Math.min(count - done, buf.length());
+                IoBuffer piece = n == buf.length() ? buf : slice(buf, n);
                 long at = offset + done;
-                data("pread", false, false, () -> handle.pread(piece, at, 0));
+                data(callback, false, false, () -> call.run(piece, at));
                 done += n;
             }
         } finally {
-            scratch.release();
+            buf.release();
         }
     }
 
@@ -232,7 +229,7 @@ public final class ExportSession implements AutoCloseable {
             throw e;
         } catch (RuntimeException e) {
             Log.error(callback + ": " + e);
-            throw new NbdError(Nbd.EIO, callback + ": " + e);
+            throw new NbdError(Nbd.EIO, callback + " failed");
         }
     }
 

@@ -32,14 +32,16 @@ public final class ExtentList implements ExtentSink {
     public void add(long offset, long length, int type) {
         if (length < 0 || offset < 0) throw new PluginException(Errno.EINVAL, "extents: negative offset or length");
         if (length == 0) return;
-        if (offset + length <= start && count == 0 && next == start) return; // before the range
+        // A plugin may report a huge length ("to the end"): saturate instead of overflowing.
+        long stop = length > Long.MAX_VALUE - offset ? Long.MAX_VALUE : offset + length;
+        if (stop <= start && count == 0 && next == start) return; // before the range
         if (next >= end || (one && count > 0)) return; // already complete
         long from = Math.max(offset, start);
         if (from != next) {
             throw new PluginException(Errno.EINVAL, "extents: extent at " + offset
                     + " does not follow the previous one (expected " + next + ")");
         }
-        long to = Math.min(offset + length, end);
+        long to = Math.min(stop, end);
         long len = to - from;
         next = to;
         if (count > 0 && types[count - 1] == type && !one) {

@@ -115,9 +115,10 @@ public final class Main {
                 out.println(plugin.name() + " " + (plugin.version() != null ? plugin.version() : VersionInfo.VERSION));
                 return 0;
             }
+            warnDebugFlags(o.debugFlags());
             configure(plugin, o.pluginArgs());
             if (o.dumpPlugin()) {
-                DumpPlugin.print(out, plugin, o.plugin(), VersionInfo.NBDKIT_COMPAT_VERSION);
+                DumpPlugin.print(out, plugin, VersionInfo.NBDKIT_COMPAT_VERSION);
                 plugin.dumpPlugin(out);
                 out.flush();
                 return 0;
@@ -260,8 +261,12 @@ public final class Main {
             throw new Fatal(e.getMessage());
         }
         if (p != null) return p;
-        if (name.endsWith(".jar") && Files.isRegularFile(Path.of(name))) {
-            return PluginRegistry.fromJar(Path.of(name));
+        if (name.endsWith(".jar")) {
+            try {
+                return PluginRegistry.fromJar(Path.of(name));
+            } catch (PluginException e) {
+                throw new Fatal(e.getMessage());
+            }
         }
         throw new Fatal("cannot open plugin '" + name + "': no such built-in plugin or plugin jar\n"
                 + "Use '" + Log.program() + " --help' or read the nbdkit(1) manual page for documentation.");
@@ -272,6 +277,17 @@ public final class Main {
         for (int i = 0; i < raw.size(); i++) {
             PluginArgs.KeyValue kv = PluginArgs.interpret(raw.get(i), i, magic);
             plugin.config(kv.key(), kv.value());
+        }
+    }
+
+    /** -D NAME.FLAG=N: no plugin of ours has debug flags yet; say so, as nbdkit does for unknown ones. */
+    private static void warnDebugFlags(List<String> flags) {
+        for (String f : flags) {
+            int eq = f.indexOf('=');
+            String flag = eq < 0 ? f : f.substring(0, eq);
+            String owner = flag.contains(".") ? flag.substring(0, flag.indexOf('.')) : flag;
+            Log.warning("-D " + flag + ": " + owner + " has no debug flag called "
+                    + flag.substring(flag.indexOf('.') + 1) + " (ignored)");
         }
     }
 

@@ -8,10 +8,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -214,12 +211,16 @@ record Interpreter(String command, String executable, String version, String pre
                     }
                 }
             }
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.toString().getBytes(StandardCharsets.UTF_8));
+            // FNV-1a, 64 bits: a cache name, not a security boundary (and no JCA provider start-up).
+            long hash = 0xcbf29ce484222325L;
+            for (byte b : key.toString().getBytes(StandardCharsets.UTF_8)) {
+                hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+            }
             String base = System.getenv("XDG_CACHE_HOME");
             Path dir = base != null && !base.isEmpty() ? Path.of(base)
                     : Path.of(System.getProperty("user.home"), ".cache");
-            return dir.resolve("jnbdkit").resolve("python-" + HexFormat.of().formatHex(digest, 0, 12));
-        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+            return dir.resolve("jnbdkit").resolve("python-" + Long.toHexString(hash));
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }

@@ -7,7 +7,6 @@ import dev.jnbdkit.spi.Sizes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 
@@ -37,7 +36,7 @@ final class NbdkitModule {
 
     static final ThreadLocal<CallState> STATE = ThreadLocal.withInitial(CallState::new);
 
-    /** Name, Java method, docstring. */
+    /** Name, (unused) Java name, docstring; the index is the dispatch number. */
     private static final String[][] FUNCTIONS = {
             {"debug", "debug", "debug(msg): send a debug message (shown with -v)"},
             {"export_name", "exportName", "export_name(): the export name the client asked for"},
@@ -62,24 +61,27 @@ final class NbdkitModule {
         long module = Py.PyModule_New(PythonRuntime.cstr("nbdkit"));
         if (module == 0) throw new PluginException("python: cannot create the nbdkit module: " + rt.fetchError("?"));
         Arena global = Arena.global();
-        FunctionDescriptor fd = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
-        MethodType mt = MethodType.methodType(long.class, long.class, long.class);
+        // One upcall stub serves every function (stubs are costly to make at start-up): each
+        // function's m_self is a distinct int object, and dispatch() tells them apart by address.
+        MemorySegment stub;
+        try {
+            stub = Py.upcall(MethodHandles.lookup().findStatic(NbdkitModule.class, "dispatch",
+                            MethodType.methodType(long.class, long.class, long.class)),
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
         MemorySegment defs = global.allocate(32L * FUNCTIONS.length, 8);
         for (int i = 0; i < FUNCTIONS.length; i++) {
-            MethodHandle target;
-            try {
-                target = MethodHandles.lookup().findStatic(NbdkitModule.class, FUNCTIONS[i][1], mt);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-            MemorySegment stub = Py.upcall(target, fd);
             MemorySegment def = defs.asSlice(32L * i, 32);
             long name = PythonRuntime.cstr(FUNCTIONS[i][0]);
             def.set(JAVA_LONG, 0, name);
             def.set(JAVA_LONG, 8, stub.address());
             def.set(JAVA_INT, 16, Py.METH_VARARGS);
             def.set(JAVA_LONG, 24, PythonRuntime.cstr(FUNCTIONS[i][2]));
-            long fn = Py.PyCFunction_NewEx(def.address(), 0, 0);
+            long self = Py.PyLong_FromLongLong(1000 + i);   // kept forever: never freed, never reused
+            SELVES[i] = self;
+            long fn = Py.PyCFunction_NewEx(def.address(), self, 0);
             Py.PyObject_SetAttrString(module, name, fn);
             Py.Py_DecRef(fn);
         }
@@ -89,6 +91,24 @@ final class NbdkitModule {
         long modules = Py.PySys_GetObject(PythonRuntime.cstr("modules"));
         Py.PyDict_SetItemString(modules, PythonRuntime.cstr("nbdkit"), module);
         Py.Py_DecRef(module);
+    }
+
+    private static final long[] SELVES = new long[FUNCTIONS.length];
+
+    /** The single upcall: {@code PyObject *f(PyObject *self, PyObject *args)}. Never throws. */
+    static long dispatch(long self, long args) {
+        try {
+            if (self == SELVES[0]) return debug(self, args);
+            if (self == SELVES[1]) return exportName(self, args);
+            if (self == SELVES[2]) return setError(self, args);
+            if (self == SELVES[3]) return parseSize(self, args);
+            if (self == SELVES[4]) return shutdown(self, args);
+            if (self == SELVES[5]) return disconnect(self, args);
+            PythonRuntime.raise(rt.runtimeError, "jnbdkit: unknown nbdkit function");
+            return 0;
+        } catch (Throwable t) {
+            return fail(t);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

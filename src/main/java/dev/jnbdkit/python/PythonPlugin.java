@@ -31,8 +31,9 @@ import java.util.List;
  * (EIO if none). Failures of the start-up callbacks (config, config_complete, thread_model,
  * get_ready, after_fork) carry nbdkit's full error text in the {@link PluginException} message,
  * for the server to print as it exits; failures of connection-time callbacks are logged as nbdkit
- * logs them ({@code script.py: pread: error: Traceback ...}) and the exception carries a one-line
- * summary.
+ * logs them ({@code script.py: pread: error: Traceback ...}) and the exception has no message
+ * (the server logs nothing more, the client hears only the errno) and a one-line
+ * {@link PythonError} summary as its cause.
  */
 public final class PythonPlugin implements Plugin {
     static final int MAX_API_VERSION = 2;
@@ -124,6 +125,16 @@ public final class PythonPlugin implements Plugin {
         if (script == null) {
             throw new PluginException(Errno.EINVAL,
                     "the first parameter must be script=/path/to/python/script.py");
+        }
+        int g = Py.PyGILState_Ensure();
+        try {
+            for (String required : new String[] {"open", "get_size", "pread"}) {
+                long fn = function(required);
+                if (fn == 0) throw new PluginException(Errno.EINVAL, script + ": missing callback: " + required);
+                Py.Py_DecRef(fn);
+            }
+        } finally {
+            Py.PyGILState_Release(g);
         }
         callStartup("config_complete");
     }
@@ -423,17 +434,20 @@ public final class PythonPlugin implements Plugin {
         return new PluginException(errno, script + ": " + callback + ": error: " + rt.fetchError("unknown error"));
     }
 
-    /** A failed connection-time callback: logged as nbdkit does, summarized in the exception. */
+    /**
+     * A failed connection-time callback: logged as nbdkit logs it; the exception has no message
+     * (so the server does not log it twice) and a {@link PythonError} summary as its cause.
+     */
     PluginException connectionFailure(String callback) {
         int errno = errnoOrEio();
         String text = rt.fetchError("unknown error");
         Log.error(script + ": " + callback + ": error: " + text);
-        return new PluginException(errno, callback + ": " + PythonRuntime.lastLine(text));
+        return new PluginException(errno, null, new PythonError(callback + ": " + PythonRuntime.lastLine(text)));
     }
 
     /** A callback returned something of the wrong shape. Pure Java: callable without the GIL. */
     PluginException badResult(String callback, String message) {
         Log.error(script + ": " + callback + ": error: " + message);
-        return new PluginException(Errno.EIO, callback + ": " + message);
+        return new PluginException(Errno.EIO, null, new PythonError(callback + ": " + message));
     }
 }

@@ -48,10 +48,16 @@ final class PythonRuntime {
         valueError = Py.objectVar("PyExc_ValueError");
         typeError = Py.objectVar("PyExc_TypeError");
         unicodeType = Py.symbol("PyUnicode_Type");
+        long ta = System.nanoTime();
         extendSysPath(interpreter.path());
+        long tb = System.nanoTime();
         NbdkitModule.install(this);
+        long tc = System.nanoTime();
         exporter = new BufferExporter(this);
+        long td = System.nanoTime();
         Py.PyEval_SaveThread();
+        Log.debug("python: symbols " + (ta - t2) / 1000 + " µs, sys.path " + (tb - ta) / 1000 + " µs, module "
+                + (tc - tb) / 1000 + " µs, buffer type " + (td - tc) / 1000 + " µs");
         long t3 = System.nanoTime();
         Log.debug("python: using " + interpreter.executable() + " (Python " + interpreter.version()
                 + "), libpython " + interpreter.libpython());

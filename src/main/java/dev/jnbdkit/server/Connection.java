@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class Connection implements Runnable {
     /** Largest oversized write payload we read and discard to keep the connection in sync. */
     private static final long DRAIN_LIMIT = 1L << 30;
+    /** A client must choose an export within this many seconds of connecting. */
+    static final long HANDSHAKE_DEADLINE_SECONDS = 60;
     /** Most block-status descriptors in one reply. */
     private static final int MAX_EXTENTS = 1 << 16;
 
@@ -43,6 +45,8 @@ final class Connection implements Runnable {
     private final String logContext;
 
     private ExportSession session;
+    /** Reused to read and discard refused write payloads. */
+    private ByteBuffer drainScratch;
     private ReplyEncoder encoder;
     private boolean metaContext;
     private volatile boolean dead;
@@ -62,15 +66,27 @@ final class Connection implements Runnable {
         Server.CURRENT.set(state);
         try {
             backend.preconnect();
-            if (settings.oldstyle()) {
-                oldstyle();
-            } else {
-                Handshake.Result r = new Handshake(t, backend, settings, state).negotiate();
-                if (r == null) return;
-                session = r.session();
-                encoder = new ReplyEncoder(r.structured(), r.extended());
-                metaContext = r.metaBaseAllocation();
+            long limit = server.handshakeDeadlineMillis();
+            var deadline = server.schedule(() -> {
+                Log.error("handshake: client did not choose an export within "
+                        + (limit % 1000 == 0 ? limit / 1000 + " seconds" : limit + " ms") + ": disconnecting");
+                dead = true;
+                t.abort(); // also frees a thread blocked writing to a client that does not read
+            }, limit);
+            try {
+                if (settings.oldstyle()) {
+                    oldstyle();
+                } else {
+                    Handshake.Result r = new Handshake(t, backend, settings, state).negotiate();
+                    if (r == null) return;
+                    session = r.session();
+                    encoder = new ReplyEncoder(r.structured(), r.extended());
+                    metaContext = r.metaBaseAllocation();
+                }
+            } finally {
+                deadline.cancel(false);
             }
+            if (dead) return;
             Log.debug("handshake complete, export '" + state.exportName() + "' size " + session.size());
             transmission();
         } catch (NbdError e) {
@@ -210,7 +226,8 @@ final class Connection implements Runnable {
             Log.error("write payload of " + Long.toUnsignedString(length) + " bytes is too large to skip: disconnecting");
             return false;
         }
-        return t.skip(length, ByteBuffer.allocate((int) Math.min(length, 1 << 20) + 1));
+        if (drainScratch == null) drainScratch = ByteBuffer.allocate(64 * 1024);
+        return t.skip(length, drainScratch);
     }
 
     private void serve(Request r, IoBuffer payload) {

@@ -39,6 +39,7 @@ final class Handshake {
     private boolean noZeroes;
     private boolean structured;
     private boolean extended;
+    private ByteBuffer skipScratch;
     /** Export name the meta context was set for, or null if none is set. */
     private String metaExport;
 
@@ -76,19 +77,34 @@ final class Handshake {
             Log.debug("newstyle negotiation: " + Nbd.optionName(option) + " length " + length);
 
             if (length > MAX_STORED_OPTION) {
-                if (length > Nbd.MAX_OPTION_LENGTH || !t.skip(length, ByteBuffer.allocate(64 * 1024))) {
+                if (skipScratch == null) skipScratch = ByteBuffer.allocate(PAYLOAD_STEP);
+                if (length > Nbd.MAX_OPTION_LENGTH || !t.skip(length, skipScratch)) {
                     throw new ProtocolException("handshake: option payload too long (" + length + " bytes)");
                 }
                 if (option == Nbd.OPT_EXPORT_NAME) throw new ProtocolException("handshake: export name too long");
                 reply(OptionReplies.error(option, Nbd.REP_ERR_TOO_BIG, "option payload too long"));
                 continue;
             }
-            ByteBuffer payload = ByteBuffer.allocate((int) length);
-            if (!t.readFully(payload)) return null;
-            payload.flip();
+            ByteBuffer payload = readPayload((int) length);
+            if (payload == null) return null;
 
             Result r = option(option, payload);
             if (r != null) return r == ABORTED ? null : r;
+        }
+    }
+
+    /** Payloads are read in steps so memory follows the bytes that really arrive, not the header's claim. */
+    private static final int PAYLOAD_STEP = 64 * 1024;
+
+    /** Reads a whole option payload, flipped; null if the stream ended first. */
+    private ByteBuffer readPayload(int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Math.min(length, PAYLOAD_STEP));
+        while (true) {
+            if (!t.readFully(b)) return null;
+            if (b.capacity() == length) return b.flip();
+            ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(length, 2L * b.capacity()));
+            bigger.put(b.flip());
+            b = bigger;
         }
     }
 
@@ -110,7 +126,7 @@ final class Handshake {
                 ExportSession s = open(name);
                 int flags = TransmissionFlags.of(s, structured);
                 t.writeFully(OptionReplies.exportNameReply(s.size(), flags, noZeroes));
-                return new Result(s, name, structured, extended, metaExport != null && metaExport.equals(name));
+                return new Result(s, name, structured, extended, metaExport != null && metaExport.equals(requested));
             }
             case Nbd.OPT_ABORT -> {
                 if (fixedNewstyle) replyQuietly(OptionReplies.ack(option));
@@ -122,7 +138,7 @@ final class Handshake {
                 try {
                     exports = backend.listExports(state.isTls());
                 } catch (NbdError e) {
-                    return error(option, Nbd.REP_ERR_PLATFORM, "list_exports failed: " + e.getMessage());
+                    return error(option, Nbd.REP_ERR_PLATFORM, e.getMessage());
                 }
                 for (Export e : exports) reply(OptionReplies.server(option, e.name(), e.description()));
                 reply(OptionReplies.ack(option));
@@ -171,14 +187,14 @@ final class Handshake {
         try {
             name = resolve(req.name());
         } catch (NbdError e) {
-            return error(option, Nbd.REP_ERR_UNKNOWN, "default_export: " + e.getMessage());
+            return error(option, Nbd.REP_ERR_UNKNOWN, e.getMessage());
         }
         if (name == null) return error(option, Nbd.REP_ERR_UNKNOWN, "no default export");
         ExportSession s;
         try {
             s = open(name);
         } catch (NbdError e) {
-            return error(option, Nbd.REP_ERR_UNKNOWN, "open '" + name + "': " + e.getMessage());
+            return error(option, Nbd.REP_ERR_UNKNOWN, "export '" + name + "': " + e.getMessage());
         }
         boolean keep = false;
         try {
@@ -194,7 +210,9 @@ final class Handshake {
             reply(OptionReplies.ack(option));
             if (option == Nbd.OPT_INFO) return null;
             keep = true;
-            boolean meta = metaExport != null && metaExport.equals(name);
+            // Compare the names as the client sent them: "" in SET and GO is the same export even
+            // when default_export resolves it to a canonical name.
+            boolean meta = metaExport != null && metaExport.equals(req.name());
             return new Result(s, name, structured, extended, meta);
         } finally {
             if (!keep) s.close();

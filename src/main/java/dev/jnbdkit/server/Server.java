@@ -44,6 +44,33 @@ public final class Server {
         });
     }
 
+    private volatile long handshakeDeadlineMillis = TimeUnit.SECONDS.toMillis(Connection.HANDSHAKE_DEADLINE_SECONDS);
+
+    /** How long a client may take to choose an export (default 60 s); tests shorten it. */
+    public void setHandshakeDeadline(java.time.Duration d) { handshakeDeadlineMillis = d.toMillis(); }
+
+    long handshakeDeadlineMillis() { return handshakeDeadlineMillis; }
+
+    /** One timer thread for handshake deadlines, made when the first client arrives. */
+    private volatile java.util.concurrent.ScheduledExecutorService timer;
+
+    /** Runs {@code action} after {@code seconds} unless the returned future is cancelled first. */
+    java.util.concurrent.ScheduledFuture<?> schedule(Runnable action, long millis) {
+        var t = timer;
+        if (t == null) {
+            synchronized (this) {
+                if (timer == null) {
+                    var stpe = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r ->
+                            Thread.ofPlatform().daemon().name("timer").unstarted(r));
+                    stpe.setRemoveOnCancelPolicy(true);
+                    timer = stpe;
+                }
+                t = timer;
+            }
+        }
+        return t.schedule(action, millis, TimeUnit.MILLISECONDS);
+    }
+
     Backend backend() { return backend; }
 
     ServerSettings settings() { return settings; }
@@ -101,6 +128,7 @@ public final class Server {
         live.add(c);
         connections.add(th);
         th.start();
+        if (shuttingDown) c.stopReading(); // accepted while shutdown began: do not serve it
         Log.debug("accepted connection " + id + " from " + t.peer());
     }
 

@@ -97,4 +97,23 @@ class BuffersTest {
         assertArrayEquals(w.bytes(), r.bytes());
         h.close();
     }
+
+    @Test
+    void numpyArraysOverTheBufferAreCountedToo() throws Exception {
+        Process probe = new ProcessBuilder(Interpreter.discover().executable(), "-c", "import numpy").start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0, "numpy not installed");
+        PythonPlugin p = Scripts.load("numpy_keep.py");
+        Handle h = p.open(Scripts.ctx());
+        TestBuffer first = new TestBuffer(4096);
+        h.pread(first, 0, 0);
+        assertEquals(1, first.retains.get());
+        TestBuffer second = new TestBuffer(4096);
+        h.pread(second, 4096, 0);
+        assertEquals(0, second.retains.get());
+        assertEquals(2, second.bytes()[0]);
+        assertEquals("4096", Scripts.call(p, "_kept_sum"));
+        Scripts.call(p, "_drop");
+        assertEquals(1, first.releases.get());
+        h.close();
+    }
 }

@@ -15,6 +15,8 @@ class ErrorsTest {
 
     private static PluginException fails(Runnable r) { return assertThrows(PluginException.class, r::run); }
 
+    private static String failsWith(Runnable r) { return Scripts.text(fails(r)); }
+
     @Test
     void exceptionIsEioAndLoggedWithTraceback() {
         PythonPlugin p = Scripts.load("errors.py");
@@ -22,7 +24,7 @@ class ErrorsTest {
         PluginException[] e = new PluginException[1];
         List<String> log = Scripts.logged(() -> e[0] = fails(() -> h.pread(new TestBuffer(16), 0, 0)));
         assertEquals(Errno.EIO, e[0].errno());
-        assertEquals("pread: RuntimeError: boom", e[0].getMessage());
+        assertEquals("pread: RuntimeError: boom", Scripts.text(e[0]));
         String line = log.stream().filter(l -> l.contains("error:")).findFirst().orElseThrow();
         assertTrue(line.contains(Scripts.path("errors.py") + ": pread: error: Traceback (most recent call last):"), line);
         assertTrue(line.contains("raise RuntimeError(\"boom\")"), line);
@@ -59,68 +61,82 @@ class ErrorsTest {
         PythonPlugin p = Scripts.load("errors.py");
         PluginException e = fails(() -> open(p, "size-str").getSize());
         assertEquals(Errno.EIO, e.errno());
-        assertTrue(e.getMessage().contains("get_size") && e.getMessage().contains("'abc'"), e.getMessage());
-        assertTrue(fails(() -> open(p, "size-neg").getSize()).getMessage().contains("negative"));
+        assertTrue(Scripts.text(e).contains("get_size") && Scripts.text(e).contains("'abc'"), Scripts.text(e));
+        assertTrue(failsWith(() -> open(p, "size-neg").getSize()).contains("negative"));
         fails(() -> open(p, "size-float").getSize());
         fails(() -> open(p, "bs-garbage").blockSize());
         for (String bad : new String[] {"ext-garbage", "ext-pair", "ext-str", "ext-empty"}) {
             PluginException x = fails(() -> open(p, bad).extents(4096, 0, 0, (o, l, t) -> {}));
             assertEquals(Errno.EIO, x.errno(), bad);
-            assertTrue(x.getMessage().startsWith("extents: "), x.getMessage());
+            assertTrue(Scripts.text(x).startsWith("extents: "), Scripts.text(x));
         }
-        assertTrue(fails(() -> open(p, "ext-raise").extents(4096, 0, 0, (o, l, t) -> {}))
-                .getMessage().contains("ValueError: no extents"));
+        assertTrue(failsWith(() -> open(p, "ext-raise").extents(4096, 0, 0, (o, l, t) -> {}))
+                .contains("ValueError: no extents"));
         int[] n = {0};
         open(p, "ext-gen").extents(4096, 0, 0, (o, l, t) -> n[0]++);
         assertEquals(8, n[0], "any iterable of tuples will do");
-        assertTrue(fails(() -> open(p, "canw-raise").canWrite()).getMessage().contains("can_write failed"));
+        assertTrue(failsWith(() -> open(p, "canw-raise").canWrite()).contains("can_write failed"));
     }
 
     @Test
     void pwriteBufferIsReadOnly() {
         PythonPlugin p = Scripts.load("errors.py");
         PluginException e = fails(() -> open(p, "write-into-pwrite-buf").pwrite(TestBuffer.of("abc"), 0, 0));
-        assertTrue(e.getMessage().contains("TypeError") && e.getMessage().contains("read-only"), e.getMessage());
+        assertTrue(Scripts.text(e).contains("TypeError") && Scripts.text(e).contains("read-only"), Scripts.text(e));
     }
 
     @Test
     void badListExportsAndDefaultExport() {
-        assertTrue(fails(() -> Scripts.load("errors.py", "mode", "exports-int").listExports(false, false))
-                .getMessage().contains("not iterable"));
-        assertTrue(fails(() -> Scripts.load("errors.py", "mode", "exports-items").listExports(false, false))
-                .getMessage().contains("42"));
-        assertTrue(fails(() -> Scripts.load("errors.py", "mode", "exports-raise").listExports(false, false))
-                .getMessage().contains("KeyError"));
-        assertTrue(fails(() -> Scripts.load("errors.py", "mode", "default-int").defaultExport(false, false))
-                .getMessage().contains("expected a string"));
+        assertTrue(failsWith(() -> Scripts.load("errors.py", "mode", "exports-int").listExports(false, false))
+                .contains("not iterable"));
+        assertTrue(failsWith(() -> Scripts.load("errors.py", "mode", "exports-items").listExports(false, false))
+                .contains("42"));
+        assertTrue(failsWith(() -> Scripts.load("errors.py", "mode", "exports-raise").listExports(false, false))
+                .contains("KeyError"));
+        assertTrue(failsWith(() -> Scripts.load("errors.py", "mode", "default-int").defaultExport(false, false))
+                .contains("expected a string"));
     }
 
     @Test
     void startupCallbacksCarryThePythonMessage() {
         PluginException e = fails(() -> Scripts.load("errors.py", "fail", "this"));
-        assertTrue(e.getMessage().contains(": config: error: ") && e.getMessage().endsWith("ValueError: config refuses this"),
-                e.getMessage());
+        assertTrue(Scripts.text(e).contains(": config: error: ") && Scripts.text(e).endsWith("ValueError: config refuses this"),
+                Scripts.text(e));
         e = fails(() -> Scripts.load("errors.py", "mode", "fail-complete"));
-        assertTrue(e.getMessage().endsWith("RuntimeError: config_complete says no"), e.getMessage());
+        assertTrue(Scripts.text(e).endsWith("RuntimeError: config_complete says no"), Scripts.text(e));
         PythonPlugin p = Scripts.load("errors.py", "mode", "fail-ready");
         e = fails(p::getReady);
         assertEquals(Errno.EPERM, e.errno());
-        assertTrue(e.getMessage().contains("get_ready says no"), e.getMessage());
-        assertTrue(fails(() -> Scripts.load("errors.py", "mode", "bad-model").threadModel())
-                .getMessage().contains("thread model"));
+        assertTrue(Scripts.text(e).contains("get_ready says no"), Scripts.text(e));
+        assertTrue(failsWith(() -> Scripts.load("errors.py", "mode", "bad-model").threadModel())
+                .contains("thread model"));
     }
 
     @Test
     void scriptsThatDoNotLoad() {
         PluginException e = fails(() -> Scripts.load("syntax.py"));
-        assertTrue(e.getMessage().contains("SyntaxError"), e.getMessage());
+        assertTrue(Scripts.text(e).contains("SyntaxError"), Scripts.text(e));
         e = fails(() -> Scripts.load("toplevel_raise.py"));
-        assertTrue(e.getMessage().contains("ImportError: this script cannot start"), e.getMessage());
+        assertTrue(Scripts.text(e).contains("ImportError: this script cannot start"), Scripts.text(e));
     }
 
     @Test
     void keyValueWithoutConfigCallback() {
         PluginException e = fails(() -> Scripts.load("noconfig.py", "a", "b"));
-        assertTrue(e.getMessage().contains("does not need command line configuration"), e.getMessage());
+        assertTrue(Scripts.text(e).contains("does not need command line configuration"), Scripts.text(e));
+    }
+
+    @Test
+    void requiredCallbacksAreCheckedAtConfigComplete() {
+        PluginException e = fails(() -> Scripts.load("noopen.py"));
+        assertTrue(e.getMessage().endsWith("noopen.py: missing callback: open"), e.getMessage());
+    }
+
+    @Test
+    void connectionFailuresLeaveTheLoggingToUs() {
+        PythonPlugin p = Scripts.load("errors.py");
+        PluginException e = fails(() -> open(p, "eio").pread(new TestBuffer(8), 0, 0));
+        assertNull(e.getMessage(), "logged already: the server must not log it again");
+        assertInstanceOf(PythonError.class, e.getCause());
     }
 }

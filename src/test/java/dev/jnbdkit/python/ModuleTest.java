@@ -95,4 +95,10 @@ class ModuleTest {
         assertTrue(info.contains("OpenSSL") && info.contains("|8|"), info);
         h.close();
     }
+
+    @Test
+    void pythonThreadsCanCallTheModule() {
+        PythonPlugin p = Scripts.load("module.py");
+        assertEquals("[2048]", Scripts.call(p, "_python_thread"));
+    }
 }

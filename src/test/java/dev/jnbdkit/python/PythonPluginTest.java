@@ -166,9 +166,9 @@ class PythonPluginTest {
         assertEquals(FuaMode.EMULATE, h.canFua());
 
         PluginException shortRead = assertThrows(PluginException.class, () -> h.pread(new TestBuffer(64), 512, 0));
-        assertTrue(shortRead.getMessage().contains("too small"), shortRead.getMessage());
+        assertTrue(Scripts.text(shortRead).contains("too small"), Scripts.text(shortRead));
         PluginException notBuffer = assertThrows(PluginException.class, () -> h.pread(new TestBuffer(64), 1024, 0));
-        assertTrue(notBuffer.getMessage().contains("expected a buffer"), notBuffer.getMessage());
+        assertTrue(Scripts.text(notBuffer).contains("expected a buffer"), Scripts.text(notBuffer));
         h.close();
     }
 
@@ -176,7 +176,7 @@ class PythonPluginTest {
     void unknownApiVersionIsRefused() {
         PythonPlugin p = new PythonPlugin();
         PluginException e = assertThrows(PluginException.class, () -> p.config("script", Scripts.path("api3.py")));
-        assertTrue(e.getMessage().contains("API_VERSION requested unknown version: 3"), e.getMessage());
+        assertTrue(Scripts.text(e).contains("API_VERSION requested unknown version: 3"), Scripts.text(e));
     }
 
     @Test
@@ -207,7 +207,7 @@ class PythonPluginTest {
     void configWithoutScriptFirstIsAnError() {
         PythonPlugin p = new PythonPlugin();
         PluginException e = assertThrows(PluginException.class, () -> p.config("size", "1M"));
-        assertTrue(e.getMessage().contains("script="), e.getMessage());
+        assertTrue(Scripts.text(e).contains("script="), Scripts.text(e));
         assertThrows(PluginException.class, p::configComplete);
     }
 
@@ -215,7 +215,7 @@ class PythonPluginTest {
     void missingScriptFile() {
         PythonPlugin p = new PythonPlugin();
         PluginException e = assertThrows(PluginException.class, () -> p.config("script", "/nonexistent/x.py"));
-        assertTrue(e.getMessage().contains("/nonexistent/x.py"), e.getMessage());
+        assertTrue(Scripts.text(e).contains("/nonexistent/x.py"), Scripts.text(e));
     }
 
     @Test

@@ -55,4 +55,10 @@ final class Scripts {
         }
         return lines;
     }
+
+    /** The message of a PluginException, or its PythonError summary when the message was logged instead. */
+    static String text(dev.jnbdkit.spi.PluginException e) {
+        if (e.getMessage() != null) return e.getMessage();
+        return e.getCause() != null ? e.getCause().getMessage() : null;
+    }
 }

@@ -46,10 +46,10 @@ class ThreadsTest {
             for (int t = 0; t < 8; t++) {
                 final byte v = (byte) (t + 1);
                 fs.add(pool.submit(() -> {
-                    for (int i = 0; i < 500; i++) {
+                    for (int i = 0; i < 100; i++) {
                         TestBuffer w = new TestBuffer(4096);
                         w.fill(v);
-                        long off = (v * 500L + i) * 4096 % (1 << 20);
+                        long off = (v * 100L + i) * 4096 % (1 << 20);
                         h.pwrite(w, off, 0);
                         TestBuffer r = new TestBuffer(4096);
                         h.pread(r, off, 0);
