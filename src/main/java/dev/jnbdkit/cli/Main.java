@@ -155,7 +155,9 @@ public final class Main {
                 status = serveListening(server, settings, plugin, o, socketActivation, child);
             }
         } finally {
-            cleanup(plugin);
+            // As nbdkit: cleanup once no callback can still be running.
+            if (server.idle()) cleanup(plugin);
+            else Log.error("cleanup skipped: a plugin callback is still running");
         }
         return status;
     }
