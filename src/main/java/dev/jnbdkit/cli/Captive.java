@@ -24,7 +24,7 @@ final class Captive {
         String export = encodePath(exportName == null ? "" : exportName);
         String s = tlsRequired ? "nbds" : "nbd";
         if (unixSocket != null) {
-            return s + "+unix:///" + export + "?socket=" + encodeQuery(unixSocket);
+            return s + "+unix:///" + export + "?socket=" + encodePath(unixSocket);
         }
         return s + "://localhost:" + port + (export.isEmpty() ? "" : "/" + export);
     }
@@ -46,17 +46,16 @@ final class Captive {
         env.put("exportname", exportName == null ? "" : exportName);
         if (tls != null) env.put("tls", Integer.toString(tls.captiveValue()));
         else env.remove("tls");
-        Process p = pb.start();
-        int status = p.waitFor();
-        // A command killed by a signal: report it as the shell would (128 + signal).
-        return status;
+        // The socket-activation variables were for us, not for the command (as sd_listen_fds unsets them).
+        env.remove("LISTEN_PID");
+        env.remove("LISTEN_FDS");
+        env.remove("LISTEN_FDNAMES");
+        // Java reports a command killed by a signal as 128 + signal, as the shell does.
+        return pb.start().waitFor();
     }
 
     private static String encodePath(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%2F", "/");
     }
 
-    private static String encodeQuery(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%2F", "/");
-    }
 }

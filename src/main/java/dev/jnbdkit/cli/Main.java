@@ -9,7 +9,7 @@ import dev.jnbdkit.posix.ProcessCalls;
 import dev.jnbdkit.server.Listener;
 import dev.jnbdkit.server.Server;
 import dev.jnbdkit.server.ServerSettings;
-import dev.jnbdkit.server.Transports;
+import dev.jnbdkit.server.Transport;
 import dev.jnbdkit.server.tls.ServerTls;
 import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.PluginException;
@@ -81,7 +81,7 @@ public final class Main {
         Log.setSink(logSink(o.log(), false));
         if (o.python() != null) System.setProperty("jnbdkit.python", o.python());
 
-        int[] stdio = null;
+        Transport stdio = null;
         if (o.single()) {
             try {
                 stdio = Stdio.takeConnection();
@@ -103,7 +103,7 @@ public final class Main {
         }
     }
 
-    private static int runPlugin(Plugin plugin, Options o, int[] stdio, boolean socketActivation, boolean child,
+    private static int runPlugin(Plugin plugin, Options o, Transport stdio, boolean socketActivation, boolean child,
                                  PrintStream out) {
         try {
             plugin.load();
@@ -162,10 +162,10 @@ public final class Main {
         return status;
     }
 
-    private static int serveStdio(Server server, Plugin plugin, int[] stdio) {
+    private static int serveStdio(Server server, Plugin plugin, Transport stdio) {
         plugin.afterFork();
         Signals.onTermination(server::requestShutdown);
-        server.serveOne(Transports.fds(stdio[0], stdio[1]));
+        server.serveOne(stdio);
         return 0;
     }
 
@@ -196,6 +196,12 @@ public final class Main {
                     ProcessCalls.setParentDeathSignal(15);
                 } catch (IOException e) {
                     throw new Fatal("--exit-with-parent: " + e.getMessage());
+                }
+                // The parent may have died before the request above: bin/jnbdkit noted its pid.
+                String parent = System.getenv("JNBDKIT_PARENT_PID");
+                if (parent != null && !parent.equals(Integer.toString(ProcessCalls.getppid()))) {
+                    Log.debug("--exit-with-parent: the parent has already exited");
+                    server.requestShutdown();
                 }
             }
             if (o.pidFile() != null) PidFile.write(o.pidFile(), ProcessHandle.current().pid());
