@@ -13,6 +13,9 @@ import java.util.Arrays;
  * with REQ_ONE collection stops after the first.
  */
 public final class ExtentList implements ExtentSink {
+    /** Most extents kept: a reply never carries more, so a fragmented plugin cannot make us allocate more. */
+    public static final int MAX_EXTENTS = 1 << 16;
+
     private final long start;
     private final long end;
     private final boolean one;
@@ -32,18 +35,24 @@ public final class ExtentList implements ExtentSink {
     public void add(long offset, long length, int type) {
         if (length < 0 || offset < 0) throw new PluginException(Errno.EINVAL, "extents: negative offset or length");
         if (length == 0) return;
-        if (offset + length <= start && count == 0 && next == start) return; // before the range
+        // A plugin may report a huge length ("to the end"): saturate instead of overflowing.
+        long stop = length > Long.MAX_VALUE - offset ? Long.MAX_VALUE : offset + length;
+        if (stop <= start && count == 0 && next == start) return; // before the range
         if (next >= end || (one && count > 0)) return; // already complete
         long from = Math.max(offset, start);
         if (from != next) {
             throw new PluginException(Errno.EINVAL, "extents: extent at " + offset
                     + " does not follow the previous one (expected " + next + ")");
         }
-        long to = Math.min(offset + length, end);
+        long to = Math.min(stop, end);
         long len = to - from;
         next = to;
         if (count > 0 && types[count - 1] == type && !one) {
             lengths[count - 1] += len;
+            return;
+        }
+        if (count == MAX_EXTENTS) { // full: report what we have, a prefix of the range
+            next = end;
             return;
         }
         if (count == lengths.length) {

@@ -32,8 +32,8 @@ final class DumpPlugin {
             {"extents", "extents"}, {"cache", "cache"},
     };
 
-    static void print(PrintStream out, Plugin plugin, String path, String version) {
-        out.println("path=" + path);
+    static void print(PrintStream out, Plugin plugin, String version) {
+        out.println("path=" + location(plugin));
         out.println("name=" + plugin.name());
         out.println("version=" + (plugin.version() != null ? plugin.version() : version));
         out.println("api_version=2");
@@ -41,7 +41,8 @@ final class DumpPlugin {
         out.println("max_thread_model=parallel");
         ThreadModel tm = plugin.threadModel();
         out.println("thread_model=" + (tm == null ? ThreadModel.PARALLEL : tm).nbdkitName());
-        out.println("errno_is_preserved=0");
+        // Errors travel in exceptions, never through a shared errno.
+        out.println("errno_is_preserved=1");
         if (plugin.magicConfigKey() != null) out.println("magic_config_key=" + plugin.magicConfigKey());
         if (plugin.longname() != null) out.println("has_longname=1");
         if (plugin.description() != null) out.println("has_description=1");
@@ -62,6 +63,17 @@ final class DumpPlugin {
             }
         }
         out.flush();
+    }
+
+    /** Where the plugin's code lives: the jnbdkit jar for built-ins, the user's jar otherwise. */
+    private static String location(Plugin plugin) {
+        try {
+            var source = plugin.getClass().getProtectionDomain().getCodeSource();
+            if (source != null) return java.nio.file.Path.of(source.getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException | SecurityException | IllegalArgumentException ignored) {
+            // fall through to the name
+        }
+        return plugin.name();
     }
 
     static boolean overrides(Class<?> cls, Class<?> iface, String method) {

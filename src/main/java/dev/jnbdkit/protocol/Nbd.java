@@ -132,14 +132,14 @@ public final class Nbd {
 
     public static String commandName(int type) {
         return switch (type) {
-            case CMD_READ -> "read";
-            case CMD_WRITE -> "write";
-            case CMD_DISC -> "disc";
-            case CMD_FLUSH -> "flush";
-            case CMD_TRIM -> "trim";
-            case CMD_CACHE -> "cache";
-            case CMD_WRITE_ZEROES -> "write_zeroes";
-            case CMD_BLOCK_STATUS -> "block_status";
+            case CMD_READ -> "NBD_CMD_READ";
+            case CMD_WRITE -> "NBD_CMD_WRITE";
+            case CMD_DISC -> "NBD_CMD_DISC";
+            case CMD_FLUSH -> "NBD_CMD_FLUSH";
+            case CMD_TRIM -> "NBD_CMD_TRIM";
+            case CMD_CACHE -> "NBD_CMD_CACHE";
+            case CMD_WRITE_ZEROES -> "NBD_CMD_WRITE_ZEROES";
+            case CMD_BLOCK_STATUS -> "NBD_CMD_BLOCK_STATUS";
             default -> "unknown command " + type;
         };
     }

@@ -39,6 +39,16 @@ final class ChannelTransport implements Transport {
         }
     }
 
+    @Override
+    public void abort() {
+        shutdownInput();
+        try {
+            channel.shutdownOutput(); // wakes a thread blocked in write
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
     @Override public String peer() { return peer; }
 
     @Override public void close() throws IOException { channel.close(); }

@@ -21,6 +21,8 @@ import java.util.List;
 public final class Listener implements AutoCloseable {
     private final List<ServerSocketChannel> channels;
     private final String description;
+    /** -6 on a dual-stack socket: Java cannot set IPV6_V6ONLY, so IPv4 clients are turned away. */
+    private boolean refuseIpv4;
 
     private Listener(List<ServerSocketChannel> channels, String description) {
         this.channels = channels;
@@ -54,7 +56,9 @@ public final class Listener implements AutoCloseable {
             throw e;
         }
         int actual = ((InetSocketAddress) list.getFirst().getLocalAddress()).getPort();
-        return new Listener(list, "port " + actual);
+        Listener l = new Listener(list, "port " + actual);
+        l.refuseIpv4 = ipv6Only;
+        return l;
     }
 
     private static ServerSocketChannel bindTcp(InetSocketAddress addr, boolean v6) throws IOException {
@@ -92,8 +96,10 @@ public final class Listener implements AutoCloseable {
      * can only adopt a listening socket on descriptor 0, so descriptor 3 is moved there.
      */
     public static Listener socketActivated() throws IOException {
-        ProcessCalls.dup2(3, 0);
-        ProcessCalls.close(3);
+        if (!"0".equals(System.getenv("JNBDKIT_LISTEN_FD"))) { // bin/jnbdkit has not moved it already
+            ProcessCalls.dup2(3, 0);
+            ProcessCalls.close(3);
+        }
         Channel ch = System.inheritedChannel();
         if (!(ch instanceof ServerSocketChannel ssc)) {
             throw new IOException("socket activation: descriptor 3 is not a listening socket");
@@ -106,12 +112,26 @@ public final class Listener implements AutoCloseable {
     SocketChannel accept(ServerSocketChannel c) {
         try {
             SocketChannel s = c.accept();
-            if (s.getLocalAddress() instanceof InetSocketAddress) s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (s.getRemoteAddress() instanceof InetSocketAddress peer) {
+                if (refuseIpv4 && isIpv4(peer.getAddress())) {
+                    Log.debug("-6: refusing IPv4 client " + peer);
+                    s.close();
+                    return null;
+                }
+                s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
             return s;
         } catch (IOException e) {
             if (c.isOpen()) Log.debug("accept: " + e.getMessage());
             return null;
         }
+    }
+
+    private static boolean isIpv4(InetAddress a) {
+        if (a instanceof java.net.Inet4Address) return true;
+        byte[] b = a.getAddress(); // ::ffff:a.b.c.d, an IPv4 client on a dual-stack socket
+        for (int i = 0; i < 10; i++) if (b[i] != 0) return false;
+        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
     }
 
     @Override

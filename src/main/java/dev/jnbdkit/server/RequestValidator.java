@@ -27,11 +27,10 @@ final class RequestValidator {
         if ((r.flags() & ~KNOWN_FLAGS) != 0) {
             throw invalid(Nbd.EINVAL, cmd + ": unknown flags 0x" + Integer.toHexString(r.flags() & ~KNOWN_FLAGS));
         }
-        if (r.has(Nbd.CMD_FLAG_FUA)) {
-            if (type != Nbd.CMD_WRITE && type != Nbd.CMD_TRIM && type != Nbd.CMD_WRITE_ZEROES) {
-                throw invalid(Nbd.EINVAL, cmd + ": FUA flag not valid for this command");
-            }
-            if (!s.canFua()) throw invalid(Nbd.EINVAL, cmd + ": FUA flag not advertised");
+        // The protocol says a server that advertised FUA MUST accept it on every command (clients
+        // are known to send it on reads and flushes); it only matters for writes, trims and zeroes.
+        if (r.has(Nbd.CMD_FLAG_FUA) && !s.canFua()) {
+            throw invalid(Nbd.EINVAL, cmd + ": FUA flag not advertised");
         }
         if (r.has(Nbd.CMD_FLAG_NO_HOLE) && type != Nbd.CMD_WRITE_ZEROES) {
             throw invalid(Nbd.EINVAL, cmd + ": NO_HOLE flag only valid for write_zeroes");
@@ -50,19 +49,19 @@ final class RequestValidator {
 
         switch (type) {
             case Nbd.CMD_FLUSH -> {
-                if (!s.canFlush()) throw invalid(Nbd.EINVAL, "flush: not supported by this export");
-                if (r.offset() != 0 || r.length() != 0) throw invalid(Nbd.EINVAL, "flush: expecting offset and length = 0");
+                if (!s.canFlush()) throw invalid(Nbd.EINVAL, cmd + ": not supported by this export");
+                if (r.offset() != 0 || r.length() != 0) throw invalid(Nbd.EINVAL, cmd + ": expecting offset and count = 0");
                 return;
             }
             case Nbd.CMD_WRITE, Nbd.CMD_TRIM, Nbd.CMD_WRITE_ZEROES -> {
                 if (!s.canWrite()) throw invalid(Nbd.EPERM, cmd + ": export is read-only");
-                if (type == Nbd.CMD_TRIM && !s.canTrim()) throw invalid(Nbd.EINVAL, "trim: not supported by this export");
+                if (type == Nbd.CMD_TRIM && !s.canTrim()) throw invalid(Nbd.EINVAL, cmd + ": not supported by this export");
             }
             case Nbd.CMD_CACHE -> {
-                if (!s.canCache()) throw invalid(Nbd.EINVAL, "cache: not supported by this export");
+                if (!s.canCache()) throw invalid(Nbd.EINVAL, cmd + ": not supported by this export");
             }
             case Nbd.CMD_BLOCK_STATUS -> {
-                if (!metaContext) throw invalid(Nbd.EINVAL, "block_status: no meta context was negotiated");
+                if (!metaContext) throw invalid(Nbd.EINVAL, cmd + ": no meta context was negotiated");
             }
             default -> { }
         }
@@ -71,13 +70,13 @@ final class RequestValidator {
             throw invalid(Nbd.ENOMEM, cmd + ": data request is too large ("
                     + Long.toUnsignedString(r.length()) + " > " + Nbd.MAX_REQUEST_SIZE + ")");
         }
-        if (r.length() == 0) throw invalid(Nbd.EINVAL, cmd + ": length must not be 0");
         long size = s.size();
-        if (Long.compareUnsigned(r.offset(), size) > 0 || Long.compareUnsigned(r.length(), size - r.offset()) > 0) {
+        // As nbdkit: a zero length counts as out of range (ENOSPC for writes, EINVAL otherwise).
+        if (r.length() == 0 || Long.compareUnsigned(r.offset(), size) > 0
+                || Long.compareUnsigned(r.length(), size - r.offset()) > 0) {
             int err = type == Nbd.CMD_WRITE || type == Nbd.CMD_WRITE_ZEROES ? Nbd.ENOSPC : Nbd.EINVAL;
-            throw invalid(err, cmd + ": offset and length are out of range: offset="
-                    + Long.toUnsignedString(r.offset()) + " length=" + Long.toUnsignedString(r.length())
-                    + " size=" + size);
+            throw invalid(err, cmd + ": offset and count are out of range: offset="
+                    + Long.toUnsignedString(r.offset()) + " count=" + Long.toUnsignedString(r.length()));
         }
     }
 

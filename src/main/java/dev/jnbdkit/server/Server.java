@@ -13,7 +13,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Accepts clients and runs a {@link Connection} for each on its own platform thread (plugins such
@@ -26,7 +25,6 @@ public final class Server {
 
     private final Backend backend;
     private final ServerSettings settings;
-    private final ReentrantLock requestLock = new ReentrantLock();
     private final Semaphore connectionLock = new Semaphore(1);
     private final AtomicInteger ids = new AtomicInteger();
     private final Set<Thread> connections = ConcurrentHashMap.newKeySet();
@@ -44,11 +42,18 @@ public final class Server {
         });
     }
 
+    private volatile long handshakeDeadlineMillis = TimeUnit.SECONDS.toMillis(Connection.HANDSHAKE_DEADLINE_SECONDS);
+
+    /** How long a client may take to choose an export (default 60 s); tests shorten it. */
+    public void setHandshakeDeadline(java.time.Duration d) { handshakeDeadlineMillis = d.toMillis(); }
+
+    long handshakeDeadlineMillis() { return handshakeDeadlineMillis; }
+
     /** One timer thread for handshake deadlines, made when the first client arrives. */
     private volatile java.util.concurrent.ScheduledExecutorService timer;
 
     /** Runs {@code action} after {@code seconds} unless the returned future is cancelled first. */
-    java.util.concurrent.ScheduledFuture<?> schedule(Runnable action, long seconds) {
+    java.util.concurrent.ScheduledFuture<?> schedule(Runnable action, long millis) {
         var t = timer;
         if (t == null) {
             synchronized (this) {
@@ -61,14 +66,12 @@ public final class Server {
                 t = timer;
             }
         }
-        return t.schedule(action, seconds, TimeUnit.SECONDS);
+        return t.schedule(action, millis, TimeUnit.MILLISECONDS);
     }
 
     Backend backend() { return backend; }
 
     ServerSettings settings() { return settings; }
-
-    ReentrantLock requestLock() { return requestLock; }
 
     boolean shuttingDown() { return shuttingDown; }
 
@@ -121,6 +124,7 @@ public final class Server {
         live.add(c);
         connections.add(th);
         th.start();
+        if (shuttingDown) c.stopReading(); // accepted while shutdown began: do not serve it
         Log.debug("accepted connection " + id + " from " + t.peer());
     }
 
@@ -148,8 +152,26 @@ public final class Server {
     /** Blocks until shutdown is requested. */
     public void awaitShutdownRequest() throws InterruptedException { stopped.await(); }
 
+    /** Grace for in-flight requests at shutdown, before connections are dropped. */
+    private static final long GRACE_SECONDS = 10;
+
     private void awaitConnections() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        if (!joinAll(GRACE_SECONDS)) {
+            // Clients that do not read their replies (or plugins that hang) must not keep the
+            // server alive: drop the connections, then give the threads a moment to unwind.
+            for (Connection c : live) c.forceClose();
+            joinAll(5);
+        }
+        if (!connections.isEmpty()) {
+            Log.error("shutdown: " + connections.size() + " connection(s) still running a plugin callback");
+        }
+    }
+
+    /** True when no connection thread is left. */
+    public boolean idle() { return connections.isEmpty(); }
+
+    private boolean joinAll(long seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         for (Thread th : connections) {
             long left = deadline - System.nanoTime();
             if (left <= 0) break;
@@ -157,10 +179,10 @@ public final class Server {
                 th.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
-        if (!connections.isEmpty()) Log.error("shutdown: " + connections.size() + " connection(s) did not finish in time");
+        return connections.isEmpty();
     }
 
     private static void closeQuietly(SocketChannel s) {

@@ -15,6 +15,12 @@ public interface Transport extends Closeable {
     /** Stops reading (the reader sees end of stream) without closing the write side. */
     void shutdownInput();
 
+    /**
+     * Ends the connection from another thread: unblocks a reader and also a writer stuck on a
+     * client that does not read. The owner still calls {@link #close}.
+     */
+    default void abort() { shutdownInput(); }
+
     /** Human-readable peer description for the log. */
     String peer();
 

@@ -123,6 +123,9 @@ public final class MemoryPlugin implements Plugin {
     }
 
     @Override
+    public Class<? extends Handle> handleType() { return MemoryHandle.class; }
+
+    @Override
     public Handle open(OpenContext context) {
         return new MemoryHandle(size, store());
     }

@@ -17,27 +17,39 @@ import java.lang.invoke.MethodHandle;
  *
  * <p>Two sources, chosen at run time:
  * <ol>
- *   <li>{@link Arena#ofAuto()} — no native linker needed (the first downcall handle costs ~100 ms
- *       at start-up), but the JDK counts these bytes against {@code -XX:MaxDirectMemorySize}
- *       (default: the maximum heap size);</li>
- *   <li>once that cap is reached, libc {@code calloc}, wrapped in an automatic arena whose cleanup
- *       calls {@code free}: limited only by RAM + swap, like nbdkit's memory plugin.</li>
+ *   <li>{@link Arena#ofAuto()} for the first {@link #ARENA_BUDGET} bytes — no native linker
+ *       needed (the first downcall handle costs ~100 ms at start-up), so small disks start
+ *       fast. The JDK counts these bytes against {@code -XX:MaxDirectMemorySize} (by default the
+ *       maximum heap size), the budget the server's request buffers come from too: the plugin
+ *       must not exhaust it (measured: with the cap full of chunks the server could not allocate
+ *       a request buffer and the connection died).</li>
+ *   <li>beyond that, libc {@code calloc}, wrapped in an automatic arena whose cleanup calls
+ *       {@code free}: limited only by RAM + swap, like nbdkit's memory plugin, and invisible to
+ *       the JDK's direct-memory accounting.</li>
  * </ol>
  */
 final class NativeAlloc {
+    /** Bytes taken from the JDK's direct-memory budget before switching to calloc. */
+    static final long ARENA_BUDGET = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8);
+    private static final java.util.concurrent.atomic.AtomicLong fromArena = new java.util.concurrent.atomic.AtomicLong();
     private static volatile boolean useCalloc = Boolean.getBoolean("jnbdkit.memory.calloc");
 
     private NativeAlloc() {}
 
+    /** Tests: force (or stop forcing) the calloc path. */
+    static void useCalloc(boolean on) { useCalloc = on; }
+
     /** {@code size} zeroed bytes, 64-byte aligned; ENOMEM if there is no memory. */
     static MemorySegment allocateZeroed(long size) {
         if (!useCalloc) {
-            try {
-                return Arena.ofAuto().allocate(size, 64);
-            } catch (OutOfMemoryError e) {
-                // Most likely the direct memory cap; from now on bypass it.
-                useCalloc = true;
+            if (fromArena.addAndGet(size) <= ARENA_BUDGET) {
+                try {
+                    return Arena.ofAuto().allocate(size, 64);
+                } catch (OutOfMemoryError e) {
+                    // the direct memory cap (the server's buffers share it): bypass it from now on
+                }
             }
+            useCalloc = true;
         }
         return Libc.calloc(size);
     }

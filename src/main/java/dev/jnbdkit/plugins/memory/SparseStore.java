@@ -93,16 +93,18 @@ final class SparseStore implements Store {
         return bigDir.computeIfAbsent(p, k -> new MemorySegment[PAGE_SIZE]);
     }
 
-    /** The first existing page at or after {@code p} (up to the last page), or -1. */
-    private long nextPage(long p) {
+    /** The first existing page in {@code [p, limit]} (limit clipped to the last page), or -1. */
+    private long nextPage(long p, long limit) {
+        long last = Math.min(limit, lastPage);
+        if (p > last) return -1;
         if (dir != null) {
-            for (long i = p; i <= lastPage; i++) {
+            for (long i = p; i <= last; i++) {
                 if ((MemorySegment[]) PAGE.getAcquire(dir, (int) i) != null) return i;
             }
             return -1;
         }
         Map.Entry<Long, MemorySegment[]> e = bigDir.ceilingEntry(p);
-        return e == null ? -1 : e.getKey();
+        return e == null || e.getKey() > last ? -1 : e.getKey();
     }
 
     /** Disk offset where page {@code p} starts, saturating at Long.MAX_VALUE. */
@@ -166,7 +168,7 @@ final class SparseStore implements Store {
             long p = ci >>> PAGE_SHIFT;
             MemorySegment[] t = page(p);
             if (t == null) {
-                long next = p + 1 > lastPage ? -1 : nextPage(p + 1);
+                long next = nextPage(p + 1, (end - 1) >>> PAGE_BYTES_SHIFT);
                 if (next < 0) break;
                 pos = Math.max(pos, pageStart(next));
                 continue;
@@ -208,7 +210,7 @@ final class SparseStore implements Store {
             long next;
             if (t == null) {
                 type = Extent.HOLE | Extent.ZERO;
-                long np = p + 1 > lastPage ? -1 : nextPage(p + 1);
+                long np = nextPage(p + 1, (end - 1) >>> PAGE_BYTES_SHIFT);
                 next = np < 0 ? end : Math.min(end, pageStart(np));
             } else {
                 type = (MemorySegment) SLOT.getAcquire(t, (int) (ci & PAGE_MASK)) == null ? Extent.HOLE | Extent.ZERO : Extent.DATA;

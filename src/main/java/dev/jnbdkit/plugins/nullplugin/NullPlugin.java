@@ -44,6 +44,8 @@ public final class NullPlugin implements Plugin {
 
     @Override public ThreadModel threadModel() { return ThreadModel.PARALLEL; }
 
+    @Override public Class<? extends Handle> handleType() { return NullHandle.class; }
+
     @Override public Handle open(OpenContext context) { return new NullHandle(size); }
 
     private record NullHandle(long size) implements Handle {

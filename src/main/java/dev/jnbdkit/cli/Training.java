@@ -1,0 +1,114 @@
+package dev.jnbdkit.cli;
+
+import dev.jnbdkit.protocol.Nbd;
+import dev.jnbdkit.protocol.Request;
+import dev.jnbdkit.protocol.RequestDecoder;
+import dev.jnbdkit.spi.Nbdkit;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The training run for the JVM's AOT cache (run at build time with -XX:AOTCacheOutput): starts
+ * the real server the way users do, for the memory plugin and, when a Python script is given,
+ * the python plugin, and sends one client's typical session through it, so that the classes and
+ * linkage of a cold start to the first answered request are in the cache.
+ */
+public final class Training {
+    private Training() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("jnbdkit-training");
+        try {
+            session(dir.resolve("memory.sock"), "memory", "1M");
+            if (args.length > 0) session(dir.resolve("python.sock"), "python", args[0], "size=1M");
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        }
+        System.exit(0);
+    }
+
+    private static void session(Path socket, String... plugin) throws Exception {
+        String[] args = new String[3 + plugin.length];
+        args[0] = "-f";
+        args[1] = "-U";
+        args[2] = socket.toString();
+        System.arraycopy(plugin, 0, args, 3, plugin.length);
+        int[] status = {-1};
+        Thread server = Thread.ofPlatform().start(() -> status[0] = Main.run(args));
+        for (int i = 0; i < 500 && !Files.exists(socket); i++) Thread.sleep(10);
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(socket));
+            client(c);
+        } catch (IOException e) {
+            System.err.println("training: " + String.join(" ", plugin) + ": " + e.getMessage());
+        }
+        Nbdkit.shutdown();
+        server.join(10_000);
+    }
+
+    /** Handshake with structured replies and base:allocation, then read, write, block status, disconnect. */
+    private static void client(SocketChannel c) throws IOException {
+        read(c, 18);
+        write(c, ByteBuffer.allocate(4).putInt(Nbd.FLAG_C_FIXED_NEWSTYLE | Nbd.FLAG_C_NO_ZEROES).flip());
+        option(c, Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
+        byte[] ctx = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.US_ASCII);
+        option(c, Nbd.OPT_SET_META_CONTEXT,
+                ByteBuffer.allocate(12 + ctx.length).putInt(0).putInt(1).putInt(ctx.length).put(ctx).array());
+        option(c, Nbd.OPT_GO, ByteBuffer.allocate(6).putInt(0).putShort((short) 0).array());
+        request(c, new Request(0, Nbd.CMD_WRITE, 1, 0, 4096), new byte[4096]);
+        request(c, new Request(0, Nbd.CMD_READ, 2, 0, 4096), null);
+        request(c, new Request(0, Nbd.CMD_BLOCK_STATUS, 3, 0, 65536), null);
+        request(c, new Request(0, Nbd.CMD_DISC, 4, 0, 0), null);
+    }
+
+    private static void option(SocketChannel c, int option, byte[] payload) throws IOException {
+        write(c, ByteBuffer.allocate(16 + payload.length).putLong(Nbd.IHAVEOPT).putInt(option)
+                .putInt(payload.length).put(payload).flip());
+        while (true) {
+            ByteBuffer h = read(c, 20);
+            h.getLong();
+            h.getInt();
+            int type = h.getInt();
+            int len = h.getInt();
+            read(c, len);
+            if (type == Nbd.REP_ACK || type < 0) return;
+        }
+    }
+
+    private static void request(SocketChannel c, Request r, byte[] payload) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Nbd.REQUEST_SIZE + (payload == null ? 0 : payload.length));
+        RequestDecoder.encode(b, r, false);
+        if (payload != null) b.put(payload);
+        write(c, b.flip());
+        if (r.type() == Nbd.CMD_DISC) return;
+        ByteBuffer h = read(c, 4);
+        int magic = h.getInt();
+        if (magic == Nbd.SIMPLE_REPLY_MAGIC) {
+            read(c, 12);
+        } else {
+            ByteBuffer rest = read(c, 16);
+            rest.position(12);
+            read(c, rest.getInt());
+        }
+    }
+
+    private static ByteBuffer read(SocketChannel c, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) if (c.read(b) < 0) throw new IOException("server closed the connection");
+        return b.flip();
+    }
+
+    private static void write(SocketChannel c, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) c.write(b);
+    }
+}
