@@ -67,12 +67,14 @@ final class BufferExporter {
         MemorySegment getbuffer, releasebuffer;
         try {
             var lookup = MethodHandles.lookup();
+            // All-long shapes, as the downcalls (see Py): releasebuffer shares the nbdkit
+            // functions' (long, long) -> long stub class.
             getbuffer = Py.upcall(lookup.findStatic(BufferExporter.class, "getbuffer",
-                            MethodType.methodType(int.class, long.class, long.class, int.class)),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+                            MethodType.methodType(long.class, long.class, long.class, long.class)),
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
             releasebuffer = Py.upcall(lookup.findStatic(BufferExporter.class, "releasebuffer",
-                            MethodType.methodType(void.class, long.class, long.class)),
-                    FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
+                            MethodType.methodType(long.class, long.class, long.class)),
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -135,8 +137,13 @@ final class BufferExporter {
     // ---------------------------------------------------------------------------------------------
     // Upcalls. Never throw.
 
-    /** {@code int getbuffer(PyObject *self, Py_buffer *view, int flags)} */
-    static int getbuffer(long self, long view, int flags) {
+    /**
+     * {@code int getbuffer(PyObject *self, Py_buffer *view, int flags)}, linked as all-long: the
+     * int argument is the low half of its register (the high half is undefined, hence the cast),
+     * the int result the low half of ours.
+     */
+    static long getbuffer(long self, long view, long flagsRegister) {
+        int flags = (int) flagsRegister;
         try {
             long buf = Py.getLong(self + oBuf);
             if (buf == 0) {
@@ -158,8 +165,8 @@ final class BufferExporter {
         }
     }
 
-    /** {@code void releasebuffer(PyObject *self, Py_buffer *view)} */
-    static void releasebuffer(long self, long view) {
+    /** {@code void releasebuffer(PyObject *self, Py_buffer *view)}; the result is ignored by C. */
+    static long releasebuffer(long self, long view) {
         try {
             long n = Py.getLong(self + oExports) - 1;
             Py.putLong(self + oExports, n);
@@ -175,5 +182,6 @@ final class BufferExporter {
         } catch (Throwable t) {
             // Cannot report from here; the buffer stays retained (a leak, never a reuse).
         }
+        return 0;
     }
 }
