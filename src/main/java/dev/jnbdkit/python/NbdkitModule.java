@@ -32,6 +32,8 @@ final class NbdkitModule {
         int errno;
         /** The export name of the connection whose callback runs on this thread, or null. */
         String exportName;
+        /** This thread's persistent PyThreadState (see {@link Gil}), 0 before its first call. */
+        long threadState;
     }
 
     static final ThreadLocal<CallState> STATE = ThreadLocal.withInitial(CallState::new);

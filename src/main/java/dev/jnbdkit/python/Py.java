@@ -75,7 +75,8 @@ final class Py {
 
     private enum F {
         Py_SetProgramName, Py_InitializeEx, Py_IsInitialized, PyEval_SaveThread, PyGILState_Ensure,
-        PyGILState_Release, Py_GetVersion, Py_IncRef, Py_DecRef, PyErr_Occurred, PyErr_Fetch,
+        PyGILState_Release, PyGILState_GetThisThreadState, PyThreadState_Clear, PyThreadState_Delete,
+        Py_GetVersion, Py_IncRef, Py_DecRef, PyErr_Occurred, PyErr_Fetch,
         PyErr_NormalizeException, PyErr_SetString, PyErr_Clear, PyUnicode_FromStringAndSize,
         PyUnicode_AsUTF8AndSize, PyObject_Str, PyObject_Repr, PyLong_FromLongLong, PyLong_AsLongLong,
         PyLong_AsUnsignedLongLong, PyBool_FromLong, PyObject_IsTrue, PyObject_IsInstance,
@@ -204,6 +205,30 @@ final class Py {
     static void PyGILState_Release(int state) {
         try {
             long unused = (long) A1.MH.invokeExact(F.PyGILState_Release.a(), (long) state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long PyGILState_GetThisThreadState() {
+        try {
+            return (long) A0.MH.invokeExact(F.PyGILState_GetThisThreadState.a());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void PyThreadState_Clear(long ts) {
+        try {
+            long unused = (long) A1.MH.invokeExact(F.PyThreadState_Clear.a(), ts);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void PyThreadState_Delete(long ts) {
+        try {
+            long unused = (long) A1.MH.invokeExact(F.PyThreadState_Delete.a(), ts);
         } catch (Throwable t) {
             throw rethrow(t);
         }
