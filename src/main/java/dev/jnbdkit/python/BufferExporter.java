@@ -64,20 +64,7 @@ final class BufferExporter {
         long basicsize = header + 40;
 
         Arena g = Arena.global();
-        MemorySegment getbuffer, releasebuffer;
-        try {
-            var lookup = MethodHandles.lookup();
-            // All-long shapes, as the downcalls (see Py): releasebuffer shares the nbdkit
-            // functions' (long, long) -> long stub class.
-            getbuffer = Py.upcall(lookup.findStatic(BufferExporter.class, "getbuffer",
-                            MethodType.methodType(long.class, long.class, long.class, long.class)),
-                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-            releasebuffer = Py.upcall(lookup.findStatic(BufferExporter.class, "releasebuffer",
-                            MethodType.methodType(long.class, long.class, long.class)),
-                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        MemorySegment getbuffer = Stubs.GETBUFFER, releasebuffer = Stubs.RELEASEBUFFER;
         // PyType_Slot slots[] = {{Py_bf_getbuffer, fn}, {Py_bf_releasebuffer, fn}, {0, NULL}}
         MemorySegment slots = g.allocate(16 * 3, 8);
         slots.set(JAVA_INT, 0, Py.Py_bf_getbuffer);
@@ -95,6 +82,29 @@ final class BufferExporter {
         if (type == 0) {
             throw new PluginException("python: cannot create the buffer type: " + rt.fetchError("?"));
         }
+    }
+
+    /** The upcall stubs, made on first use (or ahead of it by {@link Py#prelinkAsync}). */
+    static final class Stubs {
+        static final MemorySegment GETBUFFER, RELEASEBUFFER;
+
+        static {
+            try {
+                var lookup = MethodHandles.lookup();
+                // All-long shapes, as the downcalls (see Py): releasebuffer shares the nbdkit
+                // functions' (long, long) -> long stub class.
+                GETBUFFER = Py.upcall(lookup.findStatic(BufferExporter.class, "getbuffer",
+                                MethodType.methodType(long.class, long.class, long.class, long.class)),
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+                RELEASEBUFFER = Py.upcall(lookup.findStatic(BufferExporter.class, "releasebuffer",
+                                MethodType.methodType(long.class, long.class, long.class)),
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static void init() {}
     }
 
     /** A new exporter object over {@code seg} (new reference). */

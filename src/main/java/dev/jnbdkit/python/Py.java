@@ -66,6 +66,23 @@ final class Py {
     private static final class A3 { static final MethodHandle MH = shape(3); }
     private static final class A6 { static final MethodHandle MH = shape(6); }
 
+    /**
+     * Start-up: make the downcall shapes and the upcall stubs on a background thread while the
+     * caller loads libpython and runs Py_InitializeEx (each is a class the JVM generates and the
+     * AOT cache cannot hold). Whoever needs one first waits for its class initialisation.
+     */
+    static void prelinkAsync() {
+        Thread.ofPlatform().daemon().name("python-prelink").start(() -> {
+            try {
+                MethodHandle[] unused = {A1.MH, A3.MH, A0.MH, A6.MH};   // the caller makes A2 (dlopen)
+                NbdkitModule.Stub.init();
+                BufferExporter.Stubs.init();
+            } catch (Throwable t) {
+                // The thread that needs the failed piece will see the failure itself.
+            }
+        });
+    }
+
     /** {@code long f(long x n)}, unbound: the function's address is the first argument. */
     private static MethodHandle shape(int n) {
         java.lang.foreign.MemoryLayout[] args = new java.lang.foreign.MemoryLayout[n];

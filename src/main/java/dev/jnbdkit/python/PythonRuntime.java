@@ -76,6 +76,7 @@ final class PythonRuntime {
                     if (Thread.currentThread().isVirtual()) {
                         Log.debug("python: initialising from a virtual thread");
                     }
+                    Py.prelinkAsync();
                     r = instance = new PythonRuntime(Interpreter.discover());
                 }
             }
