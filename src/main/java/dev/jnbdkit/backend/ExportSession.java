@@ -48,8 +48,9 @@ public final class ExportSession implements AutoCloseable {
         if (size < 0) throw new NbdError(Nbd.EIO, "get_size: plugin returned a negative size " + size);
         this.canWrite = !backend.readonly() && backend.call("can_write", handle::canWrite);
         this.canFlush = backend.call("can_flush", handle::canFlush);
+        // EMULATE means the flush callback must work even if can_flush says false (nbdkit-plugin(3)).
         FuaMode f = canWrite ? backend.call("can_fua", handle::canFua) : FuaMode.NONE;
-        this.fua = f == FuaMode.EMULATE && !canFlush ? FuaMode.NONE : f;
+        this.fua = f == null ? FuaMode.NONE : f;
         this.canTrim = canWrite && backend.call("can_trim", handle::canTrim);
         this.canZero = canWrite && backend.call("can_zero", handle::canZero);
         this.canFastZero = canWrite && backend.call("can_fast_zero", handle::canFastZero);

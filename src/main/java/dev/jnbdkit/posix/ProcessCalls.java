@@ -42,6 +42,7 @@ public final class ProcessCalls {
     private static final class Setsid { static final MethodHandle H = handle("setsid", FunctionDescriptor.of(I), true); }
     private static final class Prctl { static final MethodHandle H = handle("prctl", FunctionDescriptor.of(I, I, L, L, L, L), true); }
     private static final class Open { static final MethodHandle H = handle("open", FunctionDescriptor.of(I, P, I, I), true); }
+    private static final class Poll { static final MethodHandle H = handle("poll", FunctionDescriptor.of(I, P, L, I), true); }
     private static final class Shutdown { static final MethodHandle H = handle("shutdown", FunctionDescriptor.of(I, I, I), true); }
     private static final class Openlog { static final MethodHandle H = handle("openlog", FunctionDescriptor.ofVoid(P, I, I), false); }
     private static final class Syslog { static final MethodHandle H = handle("syslog", FunctionDescriptor.ofVoid(I, P, P), false); }
@@ -76,6 +77,30 @@ public final class ProcessCalls {
 
     /** shutdown(2) with SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2). */
     public static void shutdown(int fd, int how) throws PosixException { checked("shutdown", Shutdown.H, fd, how); }
+
+    /**
+     * Waits up to {@code millis} for {@code fd} to be readable (or at end of file, or in error:
+     * all mean a read will not block). Returns false on timeout or EINTR.
+     */
+    public static boolean pollIn(int fd, int millis) throws PosixException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pfd = a.allocate(8, 4); // struct pollfd { int fd; short events; short revents; }
+            pfd.set(I, 0, fd);
+            pfd.set(ValueLayout.JAVA_SHORT, 4, (short) 0x001); // POLLIN
+            MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
+            int r = (int) Poll.H.invokeExact(state, pfd, 1L, millis);
+            if (r < 0) {
+                int errno = state.get(I, ERRNO_OFFSET);
+                if (errno == 4) return false; // EINTR
+                throw new PosixException("poll", errno);
+            }
+            return r > 0;
+        } catch (PosixException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
 
     /** Opens a path with open(2) flags; returns the descriptor. */
     public static int open(String path, int flags, int mode) throws PosixException {

@@ -257,7 +257,14 @@ final class PythonHandle implements Handle {
 
     @Override public boolean canTrim() { return has(Cb.can_trim) ? boolCall(Cb.can_trim) : has(Cb.trim); }
 
-    @Override public boolean canZero() { return has(Cb.can_zero) ? boolCall(Cb.can_zero) : has(Cb.zero); }
+    /** can_zero's answer: asked at most once per connection (canFastZero's default needs it too). */
+    private Boolean canZero;
+
+    @Override
+    public boolean canZero() {
+        if (canZero == null) canZero = has(Cb.can_zero) ? boolCall(Cb.can_zero) : has(Cb.zero);
+        return canZero;
+    }
 
     /** Without can_fast_zero: true when zero is unsupported (a fast-zero request then fails fast). */
     @Override public boolean canFastZero() { return has(Cb.can_fast_zero) ? boolCall(Cb.can_fast_zero) : !canZero(); }
@@ -266,7 +273,9 @@ final class PythonHandle implements Handle {
 
     @Override
     public FuaMode canFua() {
-        if (!has(Cb.can_fua)) return canFlush() ? FuaMode.EMULATE : FuaMode.NONE;
+        // As nbdkit: without can_fua, FUA is emulated when a flush function exists, whatever
+        // can_flush answers (and can_flush is not called a second time).
+        if (!has(Cb.can_fua)) return has(Cb.flush) ? FuaMode.EMULATE : FuaMode.NONE;
         long v = longCall(Cb.can_fua);
         if (v < 0 || v > 2) throw plugin.badResult("can_fua", "unknown FUA mode " + v);
         return FuaMode.fromValue((int) v);

@@ -139,8 +139,17 @@ public final class PythonPlugin implements Plugin {
         callStartup("config_complete");
     }
 
+    /** The script's thread_model() answer: like nbdkit, the script is asked once. */
+    private volatile ThreadModel threadModel;
+
     @Override
     public ThreadModel threadModel() {
+        ThreadModel t = threadModel;
+        if (t == null) threadModel = t = askThreadModel();
+        return t;
+    }
+
+    private ThreadModel askThreadModel() {
         if (module == 0) return ThreadModel.SERIALIZE_ALL_REQUESTS;
         int g = Gil.ensure();
         try {

@@ -18,14 +18,35 @@ final class FdTransport implements Transport {
     /** Native copy of heap buffers (reply headers) for write(2); writes are serialized by the reply writer. */
     private final MemorySegment writeStaging = Arena.ofAuto().allocate(64 * 1024);
     private volatile boolean inputShut;
+    /**
+     * A pipe cannot be shut down to wake a blocked read(2), so on a pipe reads first wait in
+     * poll(2) with a timeout and give up once input is shut (SIGTERM must end the server).
+     */
+    private final boolean pipe;
+    private static final int POLL_MILLIS = 250;
 
     FdTransport(int in, int out) {
         this.in = in;
         this.out = out;
+        this.pipe = !isSocket(in);
+    }
+
+    private static boolean isSocket(int fd) {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd))
+                    .toString().startsWith("socket:");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        if (pipe) {
+            while (!inputShut && !ProcessCalls.pollIn(in, POLL_MILLIS)) {
+                // wait for data, checking for shutdown between waits
+            }
+        }
         if (inputShut) return -1;
         int want = dst.remaining();
         if (want == 0) return 0;
