@@ -46,14 +46,28 @@ public final class Training {
         int[] status = {-1};
         Thread server = Thread.ofPlatform().start(() -> status[0] = Main.run(args));
         for (int i = 0; i < 500 && !Files.exists(socket); i++) Thread.sleep(10);
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(socket));
+        try (SocketChannel c = connect(socket)) {
             client(c);
         } catch (IOException e) {
             System.err.println("training: " + String.join(" ", plugin) + ": " + e.getMessage());
         }
         Nbdkit.shutdown();
         server.join(10_000);
+    }
+
+    /** The socket file appears at bind(), a moment before listen(): retry a refused connection. */
+    private static SocketChannel connect(Path socket) throws Exception {
+        for (int i = 0; ; i++) {
+            SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                c.connect(UnixDomainSocketAddress.of(socket));
+                return c;
+            } catch (java.net.ConnectException e) {
+                c.close();
+                if (i >= 500) throw e;
+                Thread.sleep(10);
+            }
+        }
     }
 
     /** Handshake with structured replies and base:allocation, then read, write, block status, disconnect. */

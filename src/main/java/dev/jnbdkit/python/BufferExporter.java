@@ -64,18 +64,7 @@ final class BufferExporter {
         long basicsize = header + 40;
 
         Arena g = Arena.global();
-        MemorySegment getbuffer, releasebuffer;
-        try {
-            var lookup = MethodHandles.lookup();
-            getbuffer = Py.upcall(lookup.findStatic(BufferExporter.class, "getbuffer",
-                            MethodType.methodType(int.class, long.class, long.class, int.class)),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-            releasebuffer = Py.upcall(lookup.findStatic(BufferExporter.class, "releasebuffer",
-                            MethodType.methodType(void.class, long.class, long.class)),
-                    FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG));
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        MemorySegment getbuffer = Stubs.GETBUFFER, releasebuffer = Stubs.RELEASEBUFFER;
         // PyType_Slot slots[] = {{Py_bf_getbuffer, fn}, {Py_bf_releasebuffer, fn}, {0, NULL}}
         MemorySegment slots = g.allocate(16 * 3, 8);
         slots.set(JAVA_INT, 0, Py.Py_bf_getbuffer);
@@ -93,6 +82,29 @@ final class BufferExporter {
         if (type == 0) {
             throw new PluginException("python: cannot create the buffer type: " + rt.fetchError("?"));
         }
+    }
+
+    /** The upcall stubs, made on first use (or ahead of it by {@link Py#prelinkAsync}). */
+    static final class Stubs {
+        static final MemorySegment GETBUFFER, RELEASEBUFFER;
+
+        static {
+            try {
+                var lookup = MethodHandles.lookup();
+                // All-long shapes, as the downcalls (see Py): releasebuffer shares the nbdkit
+                // functions' (long, long) -> long stub class.
+                GETBUFFER = Py.upcall(lookup.findStatic(BufferExporter.class, "getbuffer",
+                                MethodType.methodType(long.class, long.class, long.class, long.class)),
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+                RELEASEBUFFER = Py.upcall(lookup.findStatic(BufferExporter.class, "releasebuffer",
+                                MethodType.methodType(long.class, long.class, long.class)),
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static void init() {}
     }
 
     /** A new exporter object over {@code seg} (new reference). */
@@ -135,8 +147,13 @@ final class BufferExporter {
     // ---------------------------------------------------------------------------------------------
     // Upcalls. Never throw.
 
-    /** {@code int getbuffer(PyObject *self, Py_buffer *view, int flags)} */
-    static int getbuffer(long self, long view, int flags) {
+    /**
+     * {@code int getbuffer(PyObject *self, Py_buffer *view, int flags)}, linked as all-long: the
+     * int argument is the low half of its register (the high half is undefined, hence the cast),
+     * the int result the low half of ours.
+     */
+    static long getbuffer(long self, long view, long flagsRegister) {
+        int flags = (int) flagsRegister;
         try {
             long buf = Py.getLong(self + oBuf);
             if (buf == 0) {
@@ -158,8 +175,8 @@ final class BufferExporter {
         }
     }
 
-    /** {@code void releasebuffer(PyObject *self, Py_buffer *view)} */
-    static void releasebuffer(long self, long view) {
+    /** {@code void releasebuffer(PyObject *self, Py_buffer *view)}; the result is ignored by C. */
+    static long releasebuffer(long self, long view) {
         try {
             long n = Py.getLong(self + oExports) - 1;
             Py.putLong(self + oExports, n);
@@ -175,5 +192,6 @@ final class BufferExporter {
         } catch (Throwable t) {
             // Cannot report from here; the buffer stays retained (a leak, never a reuse).
         }
+        return 0;
     }
 }

@@ -32,6 +32,8 @@ final class NbdkitModule {
         int errno;
         /** The export name of the connection whose callback runs on this thread, or null. */
         String exportName;
+        /** This thread's persistent PyThreadState (see {@link Gil}), 0 before its first call. */
+        long threadState;
     }
 
     static final ThreadLocal<CallState> STATE = ThreadLocal.withInitial(CallState::new);
@@ -63,14 +65,7 @@ final class NbdkitModule {
         Arena global = Arena.global();
         // One upcall stub serves every function (stubs are costly to make at start-up): each
         // function's m_self is a distinct int object, and dispatch() tells them apart by address.
-        MemorySegment stub;
-        try {
-            stub = Py.upcall(MethodHandles.lookup().findStatic(NbdkitModule.class, "dispatch",
-                            MethodType.methodType(long.class, long.class, long.class)),
-                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        MemorySegment stub = Stub.DISPATCH;
         MemorySegment defs = global.allocate(32L * FUNCTIONS.length, 8);
         for (int i = 0; i < FUNCTIONS.length; i++) {
             MemorySegment def = defs.asSlice(32L * i, 32);
@@ -91,6 +86,23 @@ final class NbdkitModule {
         long modules = Py.PySys_GetObject(PythonRuntime.cstr("modules"));
         Py.PyDict_SetItemString(modules, PythonRuntime.cstr("nbdkit"), module);
         Py.Py_DecRef(module);
+    }
+
+    /** The upcall stub, made on first use (or ahead of it by {@link Py#prelinkAsync}). */
+    static final class Stub {
+        static final MemorySegment DISPATCH;
+
+        static {
+            try {
+                DISPATCH = Py.upcall(MethodHandles.lookup().findStatic(NbdkitModule.class, "dispatch",
+                                MethodType.methodType(long.class, long.class, long.class)),
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static void init() {}
     }
 
     private static final long[] SELVES = new long[FUNCTIONS.length];

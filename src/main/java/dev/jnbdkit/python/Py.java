@@ -8,7 +8,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -48,59 +47,73 @@ final class Py {
     private static SymbolLookup lib;
     private static String libPath;
 
-    // Descriptors, shared.
-    private static final FunctionDescriptor V = FunctionDescriptor.ofVoid();
-    private static final FunctionDescriptor V_J = FunctionDescriptor.ofVoid(JAVA_LONG);
-    private static final FunctionDescriptor V_I = FunctionDescriptor.ofVoid(JAVA_INT);
-    private static final FunctionDescriptor V_JJ = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor V_JJJ = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor J = FunctionDescriptor.of(JAVA_LONG);
-    private static final FunctionDescriptor I = FunctionDescriptor.of(JAVA_INT);
-    private static final FunctionDescriptor J_J = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor J_JJ = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor J_JJJ = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor J_JJI = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT);
-    private static final FunctionDescriptor I_J = FunctionDescriptor.of(JAVA_INT, JAVA_LONG);
-    private static final FunctionDescriptor I_JJ = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor I_JJJ = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-    private static final FunctionDescriptor I_JJI = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
-    private static final FunctionDescriptor I_JJJJII =
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT);
+    /*
+     * Downcalls. Every function is linked with one of a few shapes that depend only on its number
+     * of arguments: all arguments and the result are JAVA_LONG. Each distinct FunctionDescriptor
+     * costs a generated stub class (and its LambdaForms) that the JDK AOT cache cannot archive:
+     * ~1-10 ms apiece at start-up, measured; with one shape per arity, start-up makes 5 instead of
+     * 16. This is exact on the 64-bit ABIs we support (x86-64 SysV, AArch64 AAPCS64): an int
+     * argument travels in the low half of a 64-bit register (we pass it sign-extended), an int
+     * result is the low half of the result register (we cast the long back to int, discarding
+     * the undefined high half), and a void function's result register is ignored.
+     *
+     * The handles are unbound (the function's address is the first argument) and held in
+     * static finals of one holder class per arity, created on first use: constants for the JIT.
+     */
+    private static final class A0 { static final MethodHandle MH = shape(0); }
+    private static final class A1 { static final MethodHandle MH = shape(1); }
+    private static final class A2 { static final MethodHandle MH = shape(2); }
+    private static final class A3 { static final MethodHandle MH = shape(3); }
+    private static final class A6 { static final MethodHandle MH = shape(6); }
+
+    /**
+     * Start-up: make the downcall shapes and the upcall stubs on a background thread while the
+     * caller loads libpython and runs Py_InitializeEx (each is a class the JVM generates and the
+     * AOT cache cannot hold). Whoever needs one first waits for its class initialisation.
+     */
+    static void prelinkAsync() {
+        Thread.ofPlatform().daemon().name("python-prelink").start(() -> {
+            try {
+                MethodHandle[] unused = {A1.MH, A3.MH, A0.MH, A6.MH};   // the caller makes A2 (dlopen)
+                NbdkitModule.Stub.init();
+                BufferExporter.Stubs.init();
+            } catch (Throwable t) {
+                // The thread that needs the failed piece will see the failure itself.
+            }
+        });
+    }
+
+    /** {@code long f(long x n)}, unbound: the function's address is the first argument. */
+    private static MethodHandle shape(int n) {
+        java.lang.foreign.MemoryLayout[] args = new java.lang.foreign.MemoryLayout[n];
+        java.util.Arrays.fill(args, JAVA_LONG);
+        return LINKER.downcallHandle(FunctionDescriptor.of(JAVA_LONG, args));
+    }
 
     private enum F {
-        Py_SetProgramName(V_J), Py_InitializeEx(V_I), Py_IsInitialized(I), PyEval_SaveThread(J),
-        PyGILState_Ensure(I), PyGILState_Release(V_I), Py_GetVersion(J),
-        Py_IncRef(V_J), Py_DecRef(V_J),
-        PyErr_Occurred(J), PyErr_Fetch(V_JJJ), PyErr_NormalizeException(V_JJJ), PyErr_SetString(V_JJ),
-        PyErr_Clear(V),
-        PyUnicode_FromStringAndSize(J_JJ), PyUnicode_AsUTF8AndSize(J_JJ), PyObject_Str(J_J), PyObject_Repr(J_J),
-        PyLong_FromLongLong(J_J), PyLong_AsLongLong(J_J), PyLong_AsUnsignedLongLong(J_J), PyBool_FromLong(J_J),
-        PyObject_IsTrue(I_J), PyObject_IsInstance(I_JJ),
-        PyObject_GetAttrString(J_JJ), PyObject_HasAttrString(I_JJ), PyObject_SetAttrString(I_JJJ),
-        PyObject_CallObject(J_JJ),
-        PyTuple_New(J_J), PyTuple_SetItem(I_JJJ),
-        PyImport_ImportModule(J_J), Py_CompileString(J_JJI), PyImport_ExecCodeModuleEx(J_JJJ),
-        PyModule_New(J_J), PyModule_AddIntConstant(I_JJJ), PyCFunction_NewEx(J_JJJ),
-        PySys_GetObject(J_J), PyDict_SetItemString(I_JJJ),
-        PyType_FromSpec(J_J), PyType_GenericAlloc(J_JJ),
-        PyMemoryView_FromObject(J_J), PyBuffer_FillInfo(I_JJJJII), PyObject_GetBuffer(I_JJI),
-        PyBuffer_Release(V_J),
-        PyObject_GetIter(J_J), PyIter_Next(J_J), PySequence_Size(J_J), PySequence_GetItem(J_JJ),
-        PyList_Append(I_JJ), PyList_New(J_J), PyList_Size(J_J), PyList_GetItem(J_JJ);
+        Py_SetProgramName, Py_InitializeEx, Py_IsInitialized, PyEval_SaveThread, PyGILState_Ensure,
+        PyGILState_Release, PyGILState_GetThisThreadState, PyThreadState_Clear, PyThreadState_Delete,
+        Py_GetVersion, Py_IncRef, Py_DecRef, PyErr_Occurred, PyErr_Fetch,
+        PyErr_NormalizeException, PyErr_SetString, PyErr_Clear, PyUnicode_FromStringAndSize,
+        PyUnicode_AsUTF8AndSize, PyObject_Str, PyObject_Repr, PyLong_FromLongLong, PyLong_AsLongLong,
+        PyLong_AsUnsignedLongLong, PyBool_FromLong, PyObject_IsTrue, PyObject_IsInstance,
+        PyObject_GetAttrString, PyObject_HasAttrString, PyObject_SetAttrString, PyObject_CallObject,
+        PyTuple_New, PyTuple_SetItem, PyImport_ImportModule, Py_CompileString, PyImport_ExecCodeModuleEx,
+        PyModule_New, PyModule_AddIntConstant, PyCFunction_NewEx, PySys_GetObject, PyDict_SetItemString,
+        PyType_FromSpec, PyType_GenericAlloc, PyMemoryView_FromObject, PyBuffer_FillInfo,
+        PyObject_GetBuffer, PyBuffer_Release, PyObject_GetIter, PyIter_Next, PySequence_Size,
+        PySequence_GetItem, PyList_New, PyList_Append, PyList_Size, PyList_GetItem;
 
-        final FunctionDescriptor fd;
-        MethodHandle mh;
+        private MemorySegment fn;
 
-        F(FunctionDescriptor fd) { this.fd = fd; }
-
-        MethodHandle h() {
-            MethodHandle h = mh;
-            if (h == null) {
-                MemorySegment sym = lib.find(name()).orElseThrow(() ->
+        /** The function's address, looked up on first use. */
+        MemorySegment a() {
+            MemorySegment s = fn;
+            if (s == null) {
+                s = fn = lib.find(name()).orElseThrow(() ->
                         new UnsatisfiedLinkError(libPath + ": missing symbol " + name()));
-                h = mh = LINKER.downcallHandle(sym, fd);
             }
-            return h;
+            return s;
         }
     }
 
@@ -112,12 +125,10 @@ final class Py {
         if (lib != null) return;
         try (Arena a = Arena.ofConfined()) {
             SymbolLookup libc = LINKER.defaultLookup();
-            MethodHandle dlopen = LINKER.downcallHandle(libc.find("dlopen").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT));
-            long h = (long) dlopen.invokeExact(a.allocateFrom(path).address(), RTLD_NOW | RTLD_GLOBAL);
+            long h = (long) A2.MH.invokeExact(libc.find("dlopen").orElseThrow(), a.allocateFrom(path).address(),
+                    (long) (RTLD_NOW | RTLD_GLOBAL));
             if (h == 0) {
-                MethodHandle dlerror = LINKER.downcallHandle(libc.find("dlerror").orElseThrow(), J);
-                long msg = (long) dlerror.invokeExact();
+                long msg = (long) A0.MH.invokeExact(libc.find("dlerror").orElseThrow());
                 throw new IllegalStateException(msg == 0 ? "dlopen " + path + " failed" : cString(msg));
             }
         } catch (RuntimeException | Error e) {
@@ -169,216 +180,446 @@ final class Py {
     // The C API. Names follow the C functions.
 
     static void Py_SetProgramName(long wname) {
-        try { F.Py_SetProgramName.h().invokeExact(wname); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A1.MH.invokeExact(F.Py_SetProgramName.a(), wname);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void Py_InitializeEx(int initsigs) {
-        try { F.Py_InitializeEx.h().invokeExact(initsigs); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A1.MH.invokeExact(F.Py_InitializeEx.a(), (long) initsigs);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int Py_IsInitialized() {
-        try { return (int) F.Py_IsInitialized.h().invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A0.MH.invokeExact(F.Py_IsInitialized.a());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyEval_SaveThread() {
-        try { return (long) F.PyEval_SaveThread.h().invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A0.MH.invokeExact(F.PyEval_SaveThread.a());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyGILState_Ensure() {
-        try { return (int) F.PyGILState_Ensure.h().invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A0.MH.invokeExact(F.PyGILState_Ensure.a());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void PyGILState_Release(int state) {
-        try { F.PyGILState_Release.h().invokeExact(state); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A1.MH.invokeExact(F.PyGILState_Release.a(), (long) state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long PyGILState_GetThisThreadState() {
+        try {
+            return (long) A0.MH.invokeExact(F.PyGILState_GetThisThreadState.a());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void PyThreadState_Clear(long ts) {
+        try {
+            long unused = (long) A1.MH.invokeExact(F.PyThreadState_Clear.a(), ts);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void PyThreadState_Delete(long ts) {
+        try {
+            long unused = (long) A1.MH.invokeExact(F.PyThreadState_Delete.a(), ts);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static String Py_GetVersion() {
-        try { return cString((long) F.Py_GetVersion.h().invokeExact()); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return cString((long) A0.MH.invokeExact(F.Py_GetVersion.a()));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void Py_IncRef(long o) {
-        try { F.Py_IncRef.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A1.MH.invokeExact(F.Py_IncRef.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void Py_DecRef(long o) {
         if (o == 0) return;
-        try { F.Py_DecRef.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A1.MH.invokeExact(F.Py_DecRef.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyErr_Occurred() {
-        try { return (long) F.PyErr_Occurred.h().invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A0.MH.invokeExact(F.PyErr_Occurred.a());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void PyErr_Fetch(long pt, long pv, long ptb) {
-        try { F.PyErr_Fetch.h().invokeExact(pt, pv, ptb); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A3.MH.invokeExact(F.PyErr_Fetch.a(), pt, pv, ptb);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void PyErr_NormalizeException(long pt, long pv, long ptb) {
-        try { F.PyErr_NormalizeException.h().invokeExact(pt, pv, ptb); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A3.MH.invokeExact(F.PyErr_NormalizeException.a(), pt, pv, ptb);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void PyErr_SetString(long type, long msg) {
-        try { F.PyErr_SetString.h().invokeExact(type, msg); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A2.MH.invokeExact(F.PyErr_SetString.a(), type, msg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void PyErr_Clear() {
-        try { F.PyErr_Clear.h().invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A0.MH.invokeExact(F.PyErr_Clear.a());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyUnicode_FromStringAndSize(long s, long n) {
-        try { return (long) F.PyUnicode_FromStringAndSize.h().invokeExact(s, n); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A2.MH.invokeExact(F.PyUnicode_FromStringAndSize.a(), s, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyUnicode_AsUTF8AndSize(long o, long psize) {
-        try { return (long) F.PyUnicode_AsUTF8AndSize.h().invokeExact(o, psize); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A2.MH.invokeExact(F.PyUnicode_AsUTF8AndSize.a(), o, psize);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyObject_Str(long o) {
-        try { return (long) F.PyObject_Str.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyObject_Str.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyObject_Repr(long o) {
-        try { return (long) F.PyObject_Repr.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyObject_Repr.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyLong_FromLongLong(long v) {
-        try { return (long) F.PyLong_FromLongLong.h().invokeExact(v); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyLong_FromLongLong.a(), v);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyLong_AsLongLong(long o) {
-        try { return (long) F.PyLong_AsLongLong.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyLong_AsLongLong.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyLong_AsUnsignedLongLong(long o) {
-        try { return (long) F.PyLong_AsUnsignedLongLong.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyLong_AsUnsignedLongLong.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyBool_FromLong(long v) {
-        try { return (long) F.PyBool_FromLong.h().invokeExact(v); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyBool_FromLong.a(), v);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyObject_IsTrue(long o) {
-        try { return (int) F.PyObject_IsTrue.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A1.MH.invokeExact(F.PyObject_IsTrue.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyObject_IsInstance(long o, long cls) {
-        try { return (int) F.PyObject_IsInstance.h().invokeExact(o, cls); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A2.MH.invokeExact(F.PyObject_IsInstance.a(), o, cls);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyObject_GetAttrString(long o, long name) {
-        try { return (long) F.PyObject_GetAttrString.h().invokeExact(o, name); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A2.MH.invokeExact(F.PyObject_GetAttrString.a(), o, name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyObject_HasAttrString(long o, long name) {
-        try { return (int) F.PyObject_HasAttrString.h().invokeExact(o, name); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A2.MH.invokeExact(F.PyObject_HasAttrString.a(), o, name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyObject_SetAttrString(long o, long name, long v) {
-        try { return (int) F.PyObject_SetAttrString.h().invokeExact(o, name, v); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A3.MH.invokeExact(F.PyObject_SetAttrString.a(), o, name, v);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyObject_CallObject(long callable, long args) {
-        try { return (long) F.PyObject_CallObject.h().invokeExact(callable, args); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A2.MH.invokeExact(F.PyObject_CallObject.a(), callable, args);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyTuple_New(long n) {
-        try { return (long) F.PyTuple_New.h().invokeExact(n); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyTuple_New.a(), n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** Steals the reference to {@code v}. */
     static int PyTuple_SetItem(long tuple, long i, long v) {
-        try { return (int) F.PyTuple_SetItem.h().invokeExact(tuple, i, v); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A3.MH.invokeExact(F.PyTuple_SetItem.a(), tuple, i, v);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyImport_ImportModule(long name) {
-        try { return (long) F.PyImport_ImportModule.h().invokeExact(name); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyImport_ImportModule.a(), name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long Py_CompileString(long src, long filename, int start) {
-        try { return (long) F.Py_CompileString.h().invokeExact(src, filename, start); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A3.MH.invokeExact(F.Py_CompileString.a(), src, filename, (long) start);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyImport_ExecCodeModuleEx(long name, long code, long path) {
-        try { return (long) F.PyImport_ExecCodeModuleEx.h().invokeExact(name, code, path); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A3.MH.invokeExact(F.PyImport_ExecCodeModuleEx.a(), name, code, path);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyModule_New(long name) {
-        try { return (long) F.PyModule_New.h().invokeExact(name); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyModule_New.a(), name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyModule_AddIntConstant(long module, long name, long value) {
-        try { return (int) F.PyModule_AddIntConstant.h().invokeExact(module, name, value); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A3.MH.invokeExact(F.PyModule_AddIntConstant.a(), module, name, value);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyCFunction_NewEx(long def, long self, long module) {
-        try { return (long) F.PyCFunction_NewEx.h().invokeExact(def, self, module); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A3.MH.invokeExact(F.PyCFunction_NewEx.a(), def, self, module);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** Borrowed reference. */
     static long PySys_GetObject(long name) {
-        try { return (long) F.PySys_GetObject.h().invokeExact(name); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PySys_GetObject.a(), name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyDict_SetItemString(long d, long key, long v) {
-        try { return (int) F.PyDict_SetItemString.h().invokeExact(d, key, v); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A3.MH.invokeExact(F.PyDict_SetItemString.a(), d, key, v);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyType_FromSpec(long spec) {
-        try { return (long) F.PyType_FromSpec.h().invokeExact(spec); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyType_FromSpec.a(), spec);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyType_GenericAlloc(long type, long n) {
-        try { return (long) F.PyType_GenericAlloc.h().invokeExact(type, n); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A2.MH.invokeExact(F.PyType_GenericAlloc.a(), type, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyMemoryView_FromObject(long o) {
-        try { return (long) F.PyMemoryView_FromObject.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyMemoryView_FromObject.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyBuffer_FillInfo(long view, long obj, long buf, long len, int readonly, int flags) {
         try {
-            return (int) F.PyBuffer_FillInfo.h().invokeExact(view, obj, buf, len, readonly, flags);
-        } catch (Throwable t) { throw rethrow(t); }
+            return (int) (long) A6.MH.invokeExact(F.PyBuffer_FillInfo.a(), view, obj, buf, len, (long) readonly, (long) flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyObject_GetBuffer(long o, long view, int flags) {
-        try { return (int) F.PyObject_GetBuffer.h().invokeExact(o, view, flags); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A3.MH.invokeExact(F.PyObject_GetBuffer.a(), o, view, (long) flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static void PyBuffer_Release(long view) {
-        try { F.PyBuffer_Release.h().invokeExact(view); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            long unused = (long) A1.MH.invokeExact(F.PyBuffer_Release.a(), view);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyObject_GetIter(long o) {
-        try { return (long) F.PyObject_GetIter.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyObject_GetIter.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyIter_Next(long it) {
-        try { return (long) F.PyIter_Next.h().invokeExact(it); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyIter_Next.a(), it);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PySequence_Size(long o) {
-        try { return (long) F.PySequence_Size.h().invokeExact(o); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PySequence_Size.a(), o);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PySequence_GetItem(long o, long i) {
-        try { return (long) F.PySequence_GetItem.h().invokeExact(o, i); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A2.MH.invokeExact(F.PySequence_GetItem.a(), o, i);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyList_New(long n) {
-        try { return (long) F.PyList_New.h().invokeExact(n); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyList_New.a(), n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static int PyList_Append(long list, long item) {
-        try { return (int) F.PyList_Append.h().invokeExact(list, item); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (int) (long) A2.MH.invokeExact(F.PyList_Append.a(), list, item);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     static long PyList_Size(long list) {
-        try { return (long) F.PyList_Size.h().invokeExact(list); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A1.MH.invokeExact(F.PyList_Size.a(), list);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** Borrowed reference. */
     static long PyList_GetItem(long list, long i) {
-        try { return (long) F.PyList_GetItem.h().invokeExact(list, i); } catch (Throwable t) { throw rethrow(t); }
+        try {
+            return (long) A2.MH.invokeExact(F.PyList_GetItem.a(), list, i);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 }

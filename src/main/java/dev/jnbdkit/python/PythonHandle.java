@@ -54,17 +54,15 @@ final class PythonHandle implements Handle {
     // ---------------------------------------------------------------------------------------------
     // Entering and leaving Python
 
-    private NbdkitModule.CallState enter() {
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+    private void enter(NbdkitModule.CallState st) {
         st.exportName = exportName;
         st.errno = 0;
-        return st;
     }
 
     /** Forget the connection (this thread may serve another next) and drop the GIL. */
-    private static void leave(int gil) {
-        NbdkitModule.STATE.get().exportName = null;
-        Py.PyGILState_Release(gil);
+    private static void leave(NbdkitModule.CallState st, int gil) {
+        st.exportName = null;
+        Gil.release(gil);
     }
 
     /** Call {@code cb(h, args...)}; steals args. GIL held. Result or 0 with the error pending. */
@@ -84,9 +82,10 @@ final class PythonHandle implements Handle {
 
     /** Call a callback that returns a truth value. */
     private boolean boolCall(Cb cb) {
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            enter();
+            enter(st);
             long r = invoke(cb);
             if (r == 0) throw failure(cb);
             int t = Py.PyObject_IsTrue(r);
@@ -94,15 +93,16 @@ final class PythonHandle implements Handle {
             if (t < 0) throw failure(cb);
             return t != 0;
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 
     /** Call a callback that returns an integer. */
     private long longCall(Cb cb) {
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            enter();
+            enter(st);
             long r = invoke(cb);
             if (r == 0) throw failure(cb);
             long v = Py.PyLong_AsLongLong(r);
@@ -115,15 +115,16 @@ final class PythonHandle implements Handle {
             Py.Py_DecRef(r);
             return v;
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 
     /** Call a callback whose result is ignored; {@code zero} has its ENOTSUP rule. */
     private void voidCall(Cb cb, long... args) {
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            NbdkitModule.CallState st = enter();
+            enter(st);
             long r = invoke(cb, args);
             if (cb == Cb.zero && (st.errno == Errno.ENOTSUP)) {
                 // nbdkit: set_error(EOPNOTSUPP) asks for the fallback, whether or not it raised.
@@ -135,7 +136,7 @@ final class PythonHandle implements Handle {
             if (r == 0) throw failure(cb);
             Py.Py_DecRef(r);
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 
@@ -144,9 +145,10 @@ final class PythonHandle implements Handle {
 
     @Override
     public void close() {
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            enter();
+            enter(st);
             if (has(Cb.close)) {
                 long r = invoke(Cb.close);
                 if (r == 0) Log.error(plugin.script() + ": close: error: " + rt.fetchError("?"));
@@ -159,16 +161,17 @@ final class PythonHandle implements Handle {
             Py.Py_DecRef(h);
             h = 0;
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 
     @Override
     public String exportDescription() {
         if (!has(Cb.export_description)) return null;
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            enter();
+            enter(st);
             long r = invoke(Cb.export_description);
             if (r == 0) throw failure(Cb.export_description);
             try {
@@ -181,7 +184,7 @@ final class PythonHandle implements Handle {
                 Py.Py_DecRef(r);
             }
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 
@@ -198,9 +201,10 @@ final class PythonHandle implements Handle {
     @Override
     public BlockSize blockSize() {
         if (!has(Cb.block_size)) return null;
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            enter();
+            enter(st);
             long r = invoke(Cb.block_size);
             if (r == 0) throw failure(Cb.block_size);
             try {
@@ -214,7 +218,7 @@ final class PythonHandle implements Handle {
                 Py.Py_DecRef(r);
             }
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 
@@ -292,9 +296,10 @@ final class PythonHandle implements Handle {
     public void pread(IoBuffer buf, long offset, int flags) {
         if (!has(Cb.pread)) throw new PluginException(Errno.EIO, plugin.script() + ": missing callback: pread");
         MemorySegment seg = buf.segment();
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            enter();
+            enter(st);
             if (v1) {
                 preadV1(seg, offset);
                 return;
@@ -318,7 +323,7 @@ final class PythonHandle implements Handle {
             }
             if (err != null) throw err;
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 
@@ -353,9 +358,10 @@ final class PythonHandle implements Handle {
     @Override
     public void pwrite(IoBuffer buf, long offset, int flags) {
         if (!has(Cb.pwrite)) throw new PluginException(Errno.EROFS, "pwrite: not supported by the plugin");
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            enter();
+            enter(st);
             long exp = rt.exporter.newExporter(buf.segment(), true);
             if (exp == 0) throw failure(Cb.pwrite);
             long view = Py.PyMemoryView_FromObject(exp);
@@ -375,7 +381,7 @@ final class PythonHandle implements Handle {
             }
             if (err != null) throw err;
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 
@@ -416,9 +422,10 @@ final class PythonHandle implements Handle {
             Handle.super.extents(count, offset, flags, sink);
             return;
         }
-        int g = Py.PyGILState_Ensure();
+        NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        int g = Gil.ensure(st);
         try {
-            enter();
+            enter(st);
             long r = invoke(Cb.extents, pyLong(count), pyLong(offset), pyLong(flags));
             if (r == 0) throw failure(Cb.extents);
             long it = Py.PyObject_GetIter(r);
@@ -450,7 +457,7 @@ final class PythonHandle implements Handle {
                 Py.Py_DecRef(it);
             }
         } finally {
-            leave(g);
+            leave(st, g);
         }
     }
 }

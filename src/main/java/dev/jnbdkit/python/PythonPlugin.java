@@ -78,7 +78,7 @@ public final class PythonPlugin implements Plugin {
         out.println("python_libpython=" + in.libpython());
         out.flush();
         if (module == 0) return;
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long fn = function("dump_plugin");
             if (fn == 0) return;
@@ -92,7 +92,7 @@ public final class PythonPlugin implements Plugin {
             out.flush();
             rt.flushStdio();
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
@@ -106,7 +106,7 @@ public final class PythonPlugin implements Plugin {
             loadScript(value);
             return;
         }
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long r = callNamed("config", PythonRuntime.newString(key), PythonRuntime.newString(value));
             if (r == ABSENT) {
@@ -116,7 +116,7 @@ public final class PythonPlugin implements Plugin {
             if (r == 0) throw startupFailure("config");
             Py.Py_DecRef(r);
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
@@ -126,7 +126,7 @@ public final class PythonPlugin implements Plugin {
             throw new PluginException(Errno.EINVAL,
                     "the first parameter must be script=/path/to/python/script.py");
         }
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             for (String required : new String[] {"open", "get_size", "pread"}) {
                 long fn = function(required);
@@ -134,7 +134,7 @@ public final class PythonPlugin implements Plugin {
                 Py.Py_DecRef(fn);
             }
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
         callStartup("config_complete");
     }
@@ -151,7 +151,7 @@ public final class PythonPlugin implements Plugin {
 
     private ThreadModel askThreadModel() {
         if (module == 0) return ThreadModel.SERIALIZE_ALL_REQUESTS;
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long r = callNamed("thread_model");
             if (r == ABSENT) return ThreadModel.SERIALIZE_ALL_REQUESTS;
@@ -164,7 +164,7 @@ public final class PythonPlugin implements Plugin {
             }
             return ThreadModel.fromValue((int) v);
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
@@ -175,7 +175,7 @@ public final class PythonPlugin implements Plugin {
     @Override
     public void cleanup() {
         if (module == 0) return;
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long r = callNamed("cleanup");
             if (r == ABSENT) return;
@@ -183,7 +183,7 @@ public final class PythonPlugin implements Plugin {
             Py.Py_DecRef(r);
             rt.flushStdio();
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
@@ -196,21 +196,21 @@ public final class PythonPlugin implements Plugin {
     @Override
     public void preconnect(boolean readonly) {
         if (module == 0) return;
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long r = callNamed("preconnect", Py.PyBool_FromLong(readonly ? 1 : 0));
             if (r == ABSENT) return;
             if (r == 0) throw connectionFailure("preconnect");
             Py.Py_DecRef(r);
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
     @Override
     public List<Export> listExports(boolean readonly, boolean isTls) {
         if (module == 0) return null;
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long r = callNamed("list_exports", Py.PyBool_FromLong(readonly ? 1 : 0),
                     Py.PyBool_FromLong(isTls ? 1 : 0));
@@ -222,7 +222,7 @@ public final class PythonPlugin implements Plugin {
                 Py.Py_DecRef(r);
             }
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
@@ -271,7 +271,7 @@ public final class PythonPlugin implements Plugin {
     @Override
     public String defaultExport(boolean readonly, boolean isTls) {
         if (module == 0) return "";
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long r = callNamed("default_export", Py.PyBool_FromLong(readonly ? 1 : 0),
                     Py.PyBool_FromLong(isTls ? 1 : 0));
@@ -287,7 +287,7 @@ public final class PythonPlugin implements Plugin {
                 Py.Py_DecRef(r);
             }
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
@@ -297,7 +297,7 @@ public final class PythonPlugin implements Plugin {
     @Override
     public Handle open(OpenContext context) {
         if (module == 0) throw new PluginException(Errno.EINVAL, "python: no script was loaded");
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         NbdkitModule.CallState st = NbdkitModule.STATE.get();
         String prev = st.exportName;
         st.exportName = context.exportName();
@@ -309,7 +309,7 @@ public final class PythonPlugin implements Plugin {
             return new PythonHandle(this, h, context.exportName());
         } finally {
             st.exportName = prev;
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
@@ -326,7 +326,7 @@ public final class PythonPlugin implements Plugin {
             throw new PluginException(Errno.EIO, "python: " + path + ": cannot read file: " + e.getMessage());
         }
         rt = PythonRuntime.get();
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment src = a.allocate(source.length + 1L);
             src.copyFrom(MemorySegment.ofArray(source));
@@ -369,7 +369,7 @@ public final class PythonPlugin implements Plugin {
             }
             Log.debug("python: loaded " + path + " (API_VERSION " + apiVersion + ")");
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
@@ -421,14 +421,14 @@ public final class PythonPlugin implements Plugin {
 
     private void callStartup(String name) {
         if (module == 0) return;
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long r = callNamed(name);
             if (r == ABSENT) return;
             if (r == 0) throw startupFailure(name);
             Py.Py_DecRef(r);
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 

@@ -55,6 +55,7 @@ final class PythonRuntime {
         long tc = System.nanoTime();
         exporter = new BufferExporter(this);
         long td = System.nanoTime();
+        Gil.adoptMainThread();
         Py.PyEval_SaveThread();
         Log.debug("python: symbols " + (ta - t2) / 1000 + " µs, sys.path " + (tb - ta) / 1000 + " µs, module "
                 + (tc - tb) / 1000 + " µs, buffer type " + (td - tc) / 1000 + " µs");
@@ -75,6 +76,7 @@ final class PythonRuntime {
                     if (Thread.currentThread().isVirtual()) {
                         Log.debug("python: initialising from a virtual thread");
                     }
+                    Py.prelinkAsync();
                     r = instance = new PythonRuntime(Interpreter.discover());
                 }
             }
@@ -317,7 +319,7 @@ final class PythonRuntime {
 
     /** Process exit: run atexit handlers and flush; no Py_FinalizeEx (see class comment). */
     void shutdown() {
-        int g = Py.PyGILState_Ensure();
+        int g = Gil.ensure();
         try {
             long atexit = Py.PyImport_ImportModule(cstr("atexit"));
             if (atexit != 0) {
@@ -331,7 +333,7 @@ final class PythonRuntime {
             Py.PyErr_Clear();
             flushStdio();
         } finally {
-            Py.PyGILState_Release(g);
+            Gil.release(g);
         }
     }
 
