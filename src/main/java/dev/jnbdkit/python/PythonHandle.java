@@ -387,14 +387,14 @@ final class PythonHandle implements Handle {
 
     @Override
     public void flush(int flags) {
-        if (!has(Cb.flush)) throw new PluginException(Errno.EINVAL, "flush: not supported by the plugin");
+        if (!has(Cb.flush)) throw new PluginException(Errno.EIO, plugin.script() + ": missing callback: flush");
         if (v1) voidCall(Cb.flush);
         else voidCall(Cb.flush, pyLong(flags));
     }
 
     @Override
     public void trim(long count, long offset, int flags) {
-        if (!has(Cb.trim)) throw new PluginException(Errno.EINVAL, "trim: not supported by the plugin");
+        if (!has(Cb.trim)) throw new PluginException(Errno.EIO, plugin.script() + ": missing callback: trim");
         if (v1) voidCall(Cb.trim, pyLong(count), pyLong(offset));
         else voidCall(Cb.trim, pyLong(count), pyLong(offset), pyLong(flags));
     }
