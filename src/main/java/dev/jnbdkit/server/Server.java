@@ -157,7 +157,10 @@ public final class Server {
     public void awaitShutdownRequest() throws InterruptedException { stopped.await(); }
 
     private void awaitConnections() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        // In-flight requests get this long to finish; a plugin call that never returns cannot hold
+        // the process past it (the JVM property is for tests).
+        long grace = Long.getLong("jnbdkit.shutdownGraceSeconds", 30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(grace);
         for (Thread th : connections) {
             long left = deadline - System.nanoTime();
             if (left <= 0) break;
