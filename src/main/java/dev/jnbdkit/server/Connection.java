@@ -68,8 +68,10 @@ final class Connection implements Runnable {
             backend.preconnect();
             long limit = server.handshakeDeadlineMillis();
             var deadline = server.schedule(() -> {
+                Log.setContext(logContext);
                 Log.error("handshake: client did not choose an export within "
                         + (limit % 1000 == 0 ? limit / 1000 + " seconds" : limit + " ms") + ": disconnecting");
+                Log.setContext(null);
                 dead = true;
                 t.abort(); // also frees a thread blocked writing to a client that does not read
             }, limit);
