@@ -9,6 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Pooled native buffers for request data, in power-of-two size classes from 4 KiB to 64 MiB.
+ * Each connection has its own pool, so memory that held one client's data is never handed to
+ * another client (a plugin that leaves part of a read buffer unwritten shows only that
+ * client's own earlier data, as in nbdkit).
  * A buffer goes back to its class when its last reference is released; a buffer whose memory a
  * plugin keeps (see {@link IoBuffer#retain}) simply stays out of the pool until then. Each class
  * keeps at most about 32 MiB (and at least two buffers), so the pool stays bounded.
@@ -22,10 +25,17 @@ public final class BufferPool {
 
     private final SizeClass[] classes = new SizeClass[MAX_SHIFT - MIN_SHIFT + 1];
 
-    public BufferPool() {
+    public BufferPool() { this(2); }
+
+    /**
+     * @param minPerClass buffers each size class may keep even when over its byte budget (a
+     *                    connection's pool keeps one per worker thread, so large requests in
+     *                    parallel do not allocate every time)
+     */
+    public BufferPool(int minPerClass) {
         for (int i = 0; i < classes.length; i++) {
             long size = 1L << (MIN_SHIFT + i);
-            classes[i] = new SizeClass(size, (int) Math.max(2, CLASS_BUDGET / size));
+            classes[i] = new SizeClass(size, (int) Math.max(minPerClass, CLASS_BUDGET / size));
         }
     }
 
@@ -40,7 +50,11 @@ public final class BufferPool {
         SizeClass c = classes[shift - MIN_SHIFT];
         MemorySegment block = c.free.pollFirst();
         if (block == null) {
-            block = Arena.ofAuto().allocate(c.size, 4096);
+            try {
+                block = Arena.ofAuto().allocate(c.size, 4096);
+            } catch (OutOfMemoryError e) {
+                throw new NbdError(dev.jnbdkit.protocol.Nbd.ENOMEM, "out of memory for a " + length + "-byte buffer");
+            }
         } else {
             c.pooled.decrementAndGet();
         }

@@ -44,22 +44,22 @@ public final class ExportSession implements AutoCloseable {
     ExportSession(Backend backend, Handle handle) {
         this.backend = backend;
         this.handle = handle;
-        this.size = Backend.call("get_size", handle::getSize);
+        this.size = backend.call("get_size", handle::getSize);
         if (size < 0) throw new NbdError(Nbd.EIO, "get_size: plugin returned a negative size " + size);
-        this.canWrite = !backend.readonly() && Backend.call("can_write", handle::canWrite);
-        this.canFlush = Backend.call("can_flush", handle::canFlush);
-        FuaMode f = canWrite ? Backend.call("can_fua", handle::canFua) : FuaMode.NONE;
+        this.canWrite = !backend.readonly() && backend.call("can_write", handle::canWrite);
+        this.canFlush = backend.call("can_flush", handle::canFlush);
+        FuaMode f = canWrite ? backend.call("can_fua", handle::canFua) : FuaMode.NONE;
         this.fua = f == FuaMode.EMULATE && !canFlush ? FuaMode.NONE : f;
-        this.canTrim = canWrite && Backend.call("can_trim", handle::canTrim);
-        this.canZero = canWrite && Backend.call("can_zero", handle::canZero);
-        this.canFastZero = canWrite && Backend.call("can_fast_zero", handle::canFastZero);
-        this.canExtents = Backend.call("can_extents", handle::canExtents);
-        CacheMode c = Backend.call("can_cache", handle::canCache);
+        this.canTrim = canWrite && backend.call("can_trim", handle::canTrim);
+        this.canZero = canWrite && backend.call("can_zero", handle::canZero);
+        this.canFastZero = canWrite && backend.call("can_fast_zero", handle::canFastZero);
+        this.canExtents = backend.call("can_extents", handle::canExtents);
+        CacheMode c = backend.call("can_cache", handle::canCache);
         this.cache = c == null ? CacheMode.NONE : c;
-        this.canMultiConn = Backend.call("can_multi_conn", handle::canMultiConn);
-        this.rotational = Backend.call("is_rotational", handle::isRotational);
-        this.blockSize = validBlockSize(Backend.call("block_size", handle::blockSize));
-        this.description = Backend.call("export_description", handle::exportDescription);
+        this.canMultiConn = backend.call("can_multi_conn", handle::canMultiConn);
+        this.rotational = backend.call("is_rotational", handle::isRotational);
+        this.blockSize = validBlockSize(backend.call("block_size", handle::blockSize));
+        this.description = backend.call("export_description", handle::exportDescription);
     }
 
     private static BlockSize validBlockSize(BlockSize b) {
@@ -106,20 +106,20 @@ public final class ExportSession implements AutoCloseable {
     public String pluginName() { return backend.name(); }
 
     public void read(IoBuffer buf, long offset, boolean df) {
-        data("pread", df, false, () -> handle.pread(buf, offset, 0));
+        backend.run("pread", false, df, () -> handle.pread(buf, offset, 0));
     }
 
     public void write(IoBuffer buf, long offset, boolean fua) {
-        data("pwrite", false, false, () -> handle.pwrite(buf, offset, fuaFlag(fua)));
+        backend.run("pwrite", false, false, () -> handle.pwrite(buf, offset, fuaFlag(fua)));
         emulatedFua(fua);
     }
 
     public void flush() {
-        data("flush", false, false, () -> handle.flush(0));
+        backend.run("flush", false, false, () -> handle.flush(0));
     }
 
     public void trim(long count, long offset, boolean fua) {
-        data("trim", false, false, () -> handle.trim(count, offset, fuaFlag(fua)));
+        backend.run("trim", false, false, () -> handle.trim(count, offset, fuaFlag(fua)));
         emulatedFua(fua);
     }
 
@@ -131,22 +131,20 @@ public final class ExportSession implements AutoCloseable {
     public void zero(long count, long offset, boolean mayTrim, boolean fua, boolean fast) {
         if (canZero) {
             int flags = fuaFlag(fua) | (mayTrim ? Flags.MAY_TRIM : 0) | (fast ? Flags.FAST_ZERO : 0);
-            try {
-                handle.zero(count, offset, flags);
+            boolean done = backend.call("zero", fast, false, () -> {
+                try {
+                    handle.zero(count, offset, flags);
+                    return true;
+                } catch (PluginException e) {
+                    if (e.errno() != Errno.ENOTSUP || fast) throw e;
+                    return false; // the plugin declines: write zeros instead
+                }
+            });
+            if (done) {
                 emulatedFua(fua);
                 return;
-            } catch (PluginException e) {
-                if (e.errno() != Errno.ENOTSUP || fast) {
-                    Backend.logFailure("zero", e);
-                    throw new NbdError(ErrnoMapping.toNbd(e.errno(), fast, false), Backend.message("zero", e));
-                }
-                Log.debug("zero: plugin answered ENOTSUP, writing zeros instead");
-            } catch (NbdError e) {
-                throw e;
-            } catch (RuntimeException e) {
-                Log.error("zero: " + e);
-                throw new NbdError(Nbd.EIO, "zero failed");
             }
+            Log.debug("zero: plugin answered ENOTSUP, writing zeros instead");
         }
         if (fast) throw new NbdError(Nbd.ENOTSUP, "fast zero is not supported by the plugin");
         writeZeros(count, offset);
@@ -160,7 +158,7 @@ public final class ExportSession implements AutoCloseable {
 
     public void cache(long count, long offset) {
         if (cache == CacheMode.NATIVE) {
-            data("cache", false, false, () -> handle.cache(count, offset, 0));
+            backend.run("cache", false, false, () -> handle.cache(count, offset, 0));
             return;
         }
         IoBuffer scratch = BufferPool.shared().allocate(Math.min(count, EMULATION_CHUNK));
@@ -172,13 +170,13 @@ public final class ExportSession implements AutoCloseable {
     }
 
     /** Emulation over a large range: one plugin call per buffer-sized piece; releases {@code buf}. */
-    private static void inChunks(IoBuffer buf, long count, long offset, String callback, ChunkCall call) {
+    private void inChunks(IoBuffer buf, long count, long offset, String callback, ChunkCall call) {
         try {
             for (long done = 0; done < count; ) {
                 long n = Math.min(count - done, buf.length());
                 IoBuffer piece = n == buf.length() ? buf : slice(buf, n);
                 long at = offset + done;
-                data(callback, false, false, () -> call.run(piece, at));
+                backend.run(callback, false, false, () -> call.run(piece, at));
                 done += n;
             }
         } finally {
@@ -193,7 +191,7 @@ public final class ExportSession implements AutoCloseable {
             list.add(offset, count, dev.jnbdkit.spi.Extent.DATA);
             return list;
         }
-        data("extents", false, false, () -> {
+        backend.run("extents", false, false, () -> {
             handle.extents(count, offset, reqOne ? Flags.REQ_ONE : 0, list);
             list.checkNotEmpty();
         });
@@ -205,9 +203,9 @@ public final class ExportSession implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            handle.close();
-        } catch (RuntimeException e) {
-            Log.error("close: " + e.getMessage());
+            backend.run("close", false, false, handle::close);
+        } catch (NbdError e) {
+            // logged by the backend; the connection is ending anyway
         }
     }
 
@@ -216,21 +214,7 @@ public final class ExportSession implements AutoCloseable {
     }
 
     private void emulatedFua(boolean fua) {
-        if (fua && this.fua == FuaMode.EMULATE) data("flush", false, false, () -> handle.flush(0));
-    }
-
-    private static void data(String callback, boolean df, boolean fastZero, Runnable body) {
-        try {
-            body.run();
-        } catch (PluginException e) {
-            Backend.logFailure(callback, e);
-            throw new NbdError(ErrnoMapping.toNbd(e.errno(), fastZero, df), Backend.message(callback, e));
-        } catch (NbdError e) {
-            throw e;
-        } catch (RuntimeException e) {
-            Log.error(callback + ": " + e);
-            throw new NbdError(Nbd.EIO, callback + " failed");
-        }
+        if (fua && this.fua == FuaMode.EMULATE) backend.run("flush", false, false, () -> handle.flush(0));
     }
 
     /** A view of the first {@code n} bytes of {@code whole}, sharing its references. */

@@ -13,6 +13,9 @@ import java.util.Arrays;
  * with REQ_ONE collection stops after the first.
  */
 public final class ExtentList implements ExtentSink {
+    /** Most extents kept: a reply never carries more, so a fragmented plugin cannot make us allocate more. */
+    public static final int MAX_EXTENTS = 1 << 16;
+
     private final long start;
     private final long end;
     private final boolean one;
@@ -46,6 +49,10 @@ public final class ExtentList implements ExtentSink {
         next = to;
         if (count > 0 && types[count - 1] == type && !one) {
             lengths[count - 1] += len;
+            return;
+        }
+        if (count == MAX_EXTENTS) { // full: report what we have, a prefix of the range
+            next = end;
             return;
         }
         if (count == lengths.length) {

@@ -1,5 +1,7 @@
 package dev.jnbdkit.cli;
 
+import dev.jnbdkit.server.tls.ServerTls;
+
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -14,34 +16,46 @@ final class Captive {
 
     /** The NBD URI of the server: nbd+unix:///EXPORT?socket=PATH or nbd://localhost:PORT/EXPORT. */
     static String uri(String unixSocket, int port, String exportName) {
+        return uri(unixSocket, port, exportName, false);
+    }
+
+    /** As {@link #uri(String, int, String)}; with {@code tlsRequired} the scheme is nbds or nbds+unix. */
+    static String uri(String unixSocket, int port, String exportName, boolean tlsRequired) {
         String export = encodePath(exportName == null ? "" : exportName);
+        String s = tlsRequired ? "nbds" : "nbd";
         if (unixSocket != null) {
-            return "nbd+unix:///" + export + "?socket=" + encodeQuery(unixSocket);
+            return s + "+unix:///" + export + "?socket=" + encodePath(unixSocket);
         }
-        return "nbd://localhost:" + port + (export.isEmpty() ? "" : "/" + export);
+        return s + "://localhost:" + port + (export.isEmpty() ? "" : "/" + export);
     }
 
     static int run(String command, String unixSocket, int port, String exportName) throws IOException, InterruptedException {
+        return run(command, unixSocket, port, exportName, null);
+    }
+
+    /** Runs the captive command; {@code tls} (null when off) sets $tls and, under require, an nbds URI. */
+    static int run(String command, String unixSocket, int port, String exportName, ServerTls tls)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command).inheritIO();
         Map<String, String> env = pb.environment();
-        String uri = uri(unixSocket, port, exportName);
+        String uri = uri(unixSocket, port, exportName, tls != null && tls.required());
         env.put("uri", uri);
         env.put("nbd", uri);
         env.put("port", unixSocket == null ? Integer.toString(port) : "");
         env.put("unixsocket", unixSocket == null ? "" : unixSocket);
         env.put("exportname", exportName == null ? "" : exportName);
-        env.remove("tls");
-        Process p = pb.start();
-        int status = p.waitFor();
-        // A command killed by a signal: report it as the shell would (128 + signal).
-        return status;
+        if (tls != null) env.put("tls", Integer.toString(tls.captiveValue()));
+        else env.remove("tls");
+        // The socket-activation variables were for us, not for the command (as sd_listen_fds unsets them).
+        env.remove("LISTEN_PID");
+        env.remove("LISTEN_FDS");
+        env.remove("LISTEN_FDNAMES");
+        // Java reports a command killed by a signal as 128 + signal, as the shell does.
+        return pb.start().waitFor();
     }
 
     private static String encodePath(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%2F", "/");
     }
 
-    private static String encodeQuery(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%2F", "/");
-    }
 }

@@ -86,12 +86,12 @@ public final class CommandLine {
             spec(Id.SINGLE, 's', null, "serve one connection on stdin/stdout", "single", "stdin"),
             spec(Id.SWAP, '\0', null, "lock the server in memory, to serve swap space", "swap"),
             spec(Id.THREADS, 't', "THREADS", "threads per connection (default 16)", "threads"),
-            spec(Id.TLS, '\0', "off|on|require", "TLS (only off is supported yet)", "tls"),
+            spec(Id.TLS, '\0', "off|on|require", "disable, enable or require TLS", "tls"),
             spec(Id.TLS_CERTIFICATES, '\0', "/path/to/certificates",
-                    "TLS certificates directory (not supported yet)", "tls-certificates"),
-            spec(Id.TLS_PSK, '\0', "/path/to/pskfile", "TLS pre-shared keys file (not supported yet)",
+                    "TLS certificates directory (X.509)", "tls-certificates"),
+            spec(Id.TLS_PSK, '\0', "/path/to/pskfile", "TLS pre-shared keys file (username:hexkey lines)",
                     "tls-psk"),
-            spec(Id.TLS_VERIFY_PEER, '\0', null, "verify TLS client certificates (not supported yet)",
+            spec(Id.TLS_VERIFY_PEER, '\0', null, "require and verify TLS client certificates",
                     "tls-verify-peer"),
             spec(Id.UNIX, 'U', "SOCKET|-", "listen on a Unix domain socket ('-': a private one)", "unix"),
             spec(Id.USER, 'u', "USER", "change to this user after start-up", "user"),
@@ -267,11 +267,6 @@ public final class CommandLine {
     /** Refuses, with one clear line, options jnbdkit parses but cannot honour yet. */
     static void checkSupported(Options o) throws UsageException {
         if (!o.filters().isEmpty()) throw fail("--filter is not supported yet");
-        if (o.tls() != null && !o.tls().equals("off"))
-            throw fail("--tls=" + o.tls() + " is not supported yet (only --tls=off)");
-        if (o.tlsCertificates() != null) throw fail("--tls-certificates is not supported yet");
-        if (o.tlsPsk() != null) throw fail("--tls-psk is not supported yet");
-        if (o.tlsVerifyPeer()) throw fail("--tls-verify-peer is not supported yet");
         if (o.selinuxLabel() != null) throw fail("--selinux-label is not supported yet");
         if (o.vsock()) throw fail("--vsock is not supported yet");
     }
@@ -377,8 +372,8 @@ public final class CommandLine {
                         tls = b ? "on" : "off";
                     }
                 }
-                case TLS_CERTIFICATES -> tlsCertificates = v;
-                case TLS_PSK -> tlsPsk = v;
+                case TLS_CERTIFICATES -> tlsCertificates = absolutePath(v);
+                case TLS_PSK -> tlsPsk = absolutePath(v);
                 case TLS_VERIFY_PEER -> tlsVerifyPeer = true;
                 case UNIX -> {
                     noSocketActivation("-U");

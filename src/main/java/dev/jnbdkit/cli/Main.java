@@ -9,7 +9,8 @@ import dev.jnbdkit.posix.ProcessCalls;
 import dev.jnbdkit.server.Listener;
 import dev.jnbdkit.server.Server;
 import dev.jnbdkit.server.ServerSettings;
-import dev.jnbdkit.server.Transports;
+import dev.jnbdkit.server.Transport;
+import dev.jnbdkit.server.tls.ServerTls;
 import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.PluginException;
 
@@ -80,7 +81,7 @@ public final class Main {
         Log.setSink(logSink(o.log(), false));
         if (o.python() != null) System.setProperty("jnbdkit.python", o.python());
 
-        int[] stdio = null;
+        Transport stdio = null;
         if (o.single()) {
             try {
                 stdio = Stdio.takeConnection();
@@ -102,7 +103,7 @@ public final class Main {
         }
     }
 
-    private static int runPlugin(Plugin plugin, Options o, int[] stdio, boolean socketActivation, boolean child,
+    private static int runPlugin(Plugin plugin, Options o, Transport stdio, boolean socketActivation, boolean child,
                                  PrintStream out) {
         try {
             plugin.load();
@@ -115,6 +116,7 @@ public final class Main {
                 out.println(plugin.name() + " " + (plugin.version() != null ? plugin.version() : VersionInfo.VERSION));
                 return 0;
             }
+            warnDebugFlags(o.debugFlags());
             configure(plugin, o.pluginArgs());
             if (o.dumpPlugin()) {
                 DumpPlugin.print(out, plugin, VersionInfo.NBDKIT_COMPAT_VERSION);
@@ -131,31 +133,44 @@ public final class Main {
             return e.report(out, System.err);
         }
 
+        ServerTls tls;
+        try {
+            tls = ServerTls.configure(o.tls(), o.tlsCertificates(), o.tlsPsk(), o.tlsVerifyPeer());
+        } catch (ServerTls.SetupException e) {
+            throw new Fatal(e.getMessage());
+        }
+        if (tls != null && o.oldstyle()) {
+            Log.debug("TLS is not possible with the oldstyle protocol (-o): serving plaintext");
+            tls = null;
+        }
         Backend backend = new Backend(plugin, o.readonly());
         ServerSettings settings = new ServerSettings(o.oldstyle(), o.noSr(),
-                o.maskHandshake() < 0 ? 0xffff : o.maskHandshake(), o.effectiveThreads());
+                o.maskHandshake() < 0 ? 0xffff : o.maskHandshake(), o.effectiveThreads(), tls);
         Server server = new Server(backend, settings);
         int status;
         try {
             if (stdio != null) {
                 status = serveStdio(server, plugin, stdio);
             } else {
-                status = serveListening(server, plugin, o, socketActivation, child);
+                status = serveListening(server, settings, plugin, o, socketActivation, child);
             }
         } finally {
-            cleanup(plugin);
+            // As nbdkit: cleanup once no callback can still be running.
+            if (server.idle()) cleanup(plugin);
+            else Log.error("cleanup skipped: a plugin callback is still running");
         }
         return status;
     }
 
-    private static int serveStdio(Server server, Plugin plugin, int[] stdio) {
+    private static int serveStdio(Server server, Plugin plugin, Transport stdio) {
         plugin.afterFork();
         Signals.onTermination(server::requestShutdown);
-        server.serveOne(Transports.fds(stdio[0], stdio[1]));
+        server.serveOne(stdio);
         return 0;
     }
 
-    private static int serveListening(Server server, Plugin plugin, Options o, boolean socketActivation, boolean child) {
+    private static int serveListening(Server server, ServerSettings settings, Plugin plugin, Options o,
+                                      boolean socketActivation, boolean child) {
         Path privateDir = null;
         String unixSocket = o.unixSocket();
         Listener listener;
@@ -182,6 +197,12 @@ public final class Main {
                 } catch (IOException e) {
                     throw new Fatal("--exit-with-parent: " + e.getMessage());
                 }
+                // The parent may have died before the request above: bin/jnbdkit noted its pid.
+                String parent = System.getenv("JNBDKIT_PARENT_PID");
+                if (parent != null && !parent.equals(Integer.toString(ProcessCalls.getppid()))) {
+                    Log.debug("--exit-with-parent: the parent has already exited");
+                    server.requestShutdown();
+                }
             }
             if (o.pidFile() != null) PidFile.write(o.pidFile(), ProcessHandle.current().pid());
             plugin.afterFork();
@@ -197,7 +218,7 @@ public final class Main {
                 int port = unixSocket == null ? listener.port() : 0;
                 int status;
                 try {
-                    status = Captive.run(o.run(), unixSocket, port, o.exportName());
+                    status = Captive.run(o.run(), unixSocket, port, o.exportName(), settings.tls());
                 } catch (InterruptedException e) {
                     status = 1;
                 }
@@ -276,6 +297,17 @@ public final class Main {
         for (int i = 0; i < raw.size(); i++) {
             PluginArgs.KeyValue kv = PluginArgs.interpret(raw.get(i), i, magic);
             plugin.config(kv.key(), kv.value());
+        }
+    }
+
+    /** -D NAME.FLAG=N: no plugin of ours has debug flags yet; say so, as nbdkit does for unknown ones. */
+    private static void warnDebugFlags(List<String> flags) {
+        for (String f : flags) {
+            int eq = f.indexOf('=');
+            String flag = eq < 0 ? f : f.substring(0, eq);
+            String owner = flag.contains(".") ? flag.substring(0, flag.indexOf('.')) : flag;
+            Log.warning("-D " + flag + ": " + owner + " has no debug flag called "
+                    + flag.substring(flag.indexOf('.') + 1) + " (ignored)");
         }
     }
 

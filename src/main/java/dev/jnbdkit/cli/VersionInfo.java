@@ -82,7 +82,7 @@ public final class VersionInfo {
         m.put("sbindir", home.resolve("bin").toString());
         m.put("selinux", "no");
         m.put("sysconfdir", "/etc");
-        m.put("tls", "no");
+        m.put("tls", "yes");
         m.put("version", NBDKIT_COMPAT_VERSION);
         m.put("version_major", Integer.toString(NBDKIT_COMPAT_MAJOR));
         m.put("version_minor", Integer.toString(NBDKIT_COMPAT_MINOR));

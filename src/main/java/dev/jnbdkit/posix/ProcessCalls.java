@@ -34,7 +34,7 @@ public final class ProcessCalls {
 
     private static final class Getpid { static final MethodHandle H = handle("getpid", FunctionDescriptor.of(I), false); }
     private static final class Getppid { static final MethodHandle H = handle("getppid", FunctionDescriptor.of(I), false); }
-    private static final class Dup { static final MethodHandle H = handle("dup", FunctionDescriptor.of(I, I), true); }
+    private static final class Fcntl { static final MethodHandle H = handle("fcntl", FunctionDescriptor.of(I, I, I, I), true); }
     private static final class Dup2 { static final MethodHandle H = handle("dup2", FunctionDescriptor.of(I, I, I), true); }
     private static final class Close { static final MethodHandle H = handle("close", FunctionDescriptor.of(I, I), true); }
     private static final class Read { static final MethodHandle H = handle("read", FunctionDescriptor.of(L, I, P, L), true); }
@@ -62,7 +62,11 @@ public final class ProcessCalls {
 
     public static int getppid() { return (int) invoke(Getppid.H); }
 
-    public static int dup(int fd) throws PosixException { return checked("dup", Dup.H, fd); }
+    /** A copy of {@code fd} that child processes do not inherit (fcntl F_DUPFD_CLOEXEC). */
+    public static int dupCloexec(int fd) throws PosixException {
+        final int F_DUPFD_CLOEXEC = 1030;
+        return checked("fcntl", Fcntl.H, fd, F_DUPFD_CLOEXEC, 3);
+    }
 
     public static int dup2(int from, int to) throws PosixException { return checked("dup2", Dup2.H, from, to); }
 

@@ -122,6 +122,8 @@ public final class ReplyEncoder {
     private static byte[] truncate(byte[] msg) {
         // Clients print the message; keep it to a screenful.
         if (msg.length <= 1024) return msg;
-        return java.util.Arrays.copyOf(msg, 1024);
+        int n = 1024;
+        while (n > 0 && (msg[n] & 0xC0) == 0x80) n--; // never split a UTF-8 character
+        return java.util.Arrays.copyOf(msg, n);
     }
 }

@@ -8,6 +8,7 @@ final class ConnectionState implements Nbdkit.ConnectionInfo {
     private final Runnable forceClose;
     private volatile String exportName = "";
     private volatile boolean disconnectRequested;
+    private volatile boolean tls;
 
     ConnectionState(int id, Runnable forceClose) {
         this.id = id;
@@ -20,7 +21,10 @@ final class ConnectionState implements Nbdkit.ConnectionInfo {
 
     @Override public String exportName() { return exportName; }
 
-    @Override public boolean isTls() { return false; }
+    @Override public boolean isTls() { return tls; }
+
+    /** The connection has completed STARTTLS (nbdkit_is_tls is true from now on). */
+    void setTls() { tls = true; }
 
     boolean disconnectRequested() { return disconnectRequested; }
 

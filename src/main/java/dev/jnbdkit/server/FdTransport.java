@@ -15,7 +15,8 @@ final class FdTransport implements Transport {
     private final int in;
     private final int out;
     private final MemorySegment staging = Arena.ofAuto().allocate(64 * 1024);
-    private final Object writeStaging = new Object();
+    /** Native copy of heap buffers (reply headers) for write(2); writes are serialized by the reply writer. */
+    private final MemorySegment writeStaging = Arena.ofAuto().allocate(64 * 1024);
     private volatile boolean inputShut;
 
     FdTransport(int in, int out) {
@@ -51,9 +52,9 @@ final class FdTransport implements Transport {
                     n = ProcessCalls.write(out, MemorySegment.ofBuffer(b), b.remaining());
                 } else {
                     synchronized (writeStaging) {
-                        MemorySegment s = Arena.ofAuto().allocate(Math.min(b.remaining(), 64 * 1024));
-                        s.copyFrom(MemorySegment.ofBuffer(b).asSlice(0, s.byteSize()));
-                        n = ProcessCalls.write(out, s, s.byteSize());
+                        long len = Math.min(b.remaining(), writeStaging.byteSize());
+                        MemorySegment.copy(MemorySegment.ofBuffer(b), 0, writeStaging, 0, len);
+                        n = ProcessCalls.write(out, writeStaging, len);
                     }
                 }
                 b.position(b.position() + (int) n);

@@ -30,7 +30,8 @@ final class Handshake {
     record Result(ExportSession session, String exportName, boolean structured, boolean extended,
                   boolean metaBaseAllocation) {}
 
-    private final Transport t;
+    /** The client's stream: the plaintext socket, then the TLS session after STARTTLS. */
+    private Transport t;
     private final Backend backend;
     private final ServerSettings settings;
     private final ConnectionState state;
@@ -49,6 +50,9 @@ final class Handshake {
         this.settings = settings;
         this.state = state;
     }
+
+    /** The transport negotiation ended on: TLS-wrapped if the client did STARTTLS. */
+    Transport transport() { return t; }
 
     /** Runs the negotiation; null if the client ended it without choosing an export. */
     Result negotiate() throws IOException {
@@ -82,6 +86,7 @@ final class Handshake {
                     throw new ProtocolException("handshake: option payload too long (" + length + " bytes)");
                 }
                 if (option == Nbd.OPT_EXPORT_NAME) throw new ProtocolException("handshake: export name too long");
+                if (tlsRequiredFirst(option)) continue;
                 reply(OptionReplies.error(option, Nbd.REP_ERR_TOO_BIG, "option payload too long"));
                 continue;
             }
@@ -110,8 +115,53 @@ final class Handshake {
 
     private static final Result ABORTED = new Result(null, null, false, false, false);
 
+    /**
+     * Under --tls=require, before TLS is up, every option but STARTTLS and ABORT is refused with
+     * NBD_REP_ERR_TLS_REQD and no plugin callback runs; EXPORT_NAME, which cannot be refused,
+     * ends the connection. True if the option was refused.
+     */
+    private boolean tlsRequiredFirst(int option) throws IOException {
+        if (!settings.tlsRequired() || state.isTls() || option == Nbd.OPT_STARTTLS || option == Nbd.OPT_ABORT) {
+            return false;
+        }
+        if (option == Nbd.OPT_EXPORT_NAME) {
+            throw new ProtocolException("NBD_OPT_EXPORT_NAME: TLS is required (--tls=require) but the client did not use STARTTLS");
+        }
+        error(option, Nbd.REP_ERR_TLS_REQD, Nbd.optionName(option) + ": TLS is required before this option");
+        return true;
+    }
+
+    /**
+     * NBD_OPT_STARTTLS: ACK, then the TLS handshake on the same stream. Nothing the client sent
+     * after the option in plaintext is ever read as NBD (transports do not read ahead: such bytes
+     * reach the TLS layer, which rejects them). What plaintext negotiation settled is forgotten
+     * (CVE-2021-3716): structured replies, extended headers and meta contexts must be asked
+     * for again under TLS.
+     */
+    private Result startTls(int option, ByteBuffer payload) throws IOException {
+        if (!fixedNewstyle) throw new ProtocolException("NBD_OPT_STARTTLS from a non-fixed-newstyle client");
+        if (payload.hasRemaining()) return invalid(option, "NBD_OPT_STARTTLS: option length must be 0");
+        if (settings.tls() == null) return error(option, Nbd.REP_ERR_UNSUP, "TLS is not enabled on this server");
+        if (state.isTls()) return invalid(option, "NBD_OPT_STARTTLS: TLS is already active");
+        reply(OptionReplies.ack(option));
+        Transport plain = t;
+        try {
+            t = settings.tls().startTls(plain);
+        } catch (IOException e) {
+            Log.error("TLS handshake failed: " + e.getMessage());
+            return ABORTED;
+        }
+        state.setTls();
+        structured = false;
+        extended = false;
+        metaExport = null;
+        Log.debug("using TLS on this connection");
+        return null;
+    }
+
     /** Handles one option; a non-null result ends negotiation. */
     private Result option(int option, ByteBuffer payload) throws IOException {
+        if (tlsRequiredFirst(option)) return null;
         switch (option) {
             case Nbd.OPT_EXPORT_NAME -> {
                 String requested;
@@ -145,8 +195,7 @@ final class Handshake {
                 return null;
             }
             case Nbd.OPT_STARTTLS -> {
-                if (payload.hasRemaining()) return invalid(option, "NBD_OPT_STARTTLS: option length must be 0");
-                return error(option, Nbd.REP_ERR_UNSUP, "TLS is not enabled on this server");
+                return startTls(option, payload);
             }
             case Nbd.OPT_INFO, Nbd.OPT_GO -> {
                 return infoOrGo(option, payload);

@@ -13,7 +13,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Accepts clients and runs a {@link Connection} for each on its own platform thread (plugins such
@@ -26,7 +25,6 @@ public final class Server {
 
     private final Backend backend;
     private final ServerSettings settings;
-    private final ReentrantLock requestLock = new ReentrantLock();
     private final Semaphore connectionLock = new Semaphore(1);
     private final AtomicInteger ids = new AtomicInteger();
     private final Set<Thread> connections = ConcurrentHashMap.newKeySet();
@@ -74,8 +72,6 @@ public final class Server {
     Backend backend() { return backend; }
 
     ServerSettings settings() { return settings; }
-
-    ReentrantLock requestLock() { return requestLock; }
 
     boolean shuttingDown() { return shuttingDown; }
 
@@ -156,11 +152,26 @@ public final class Server {
     /** Blocks until shutdown is requested. */
     public void awaitShutdownRequest() throws InterruptedException { stopped.await(); }
 
+    /** Grace for in-flight requests at shutdown, before connections are dropped (the property is for tests). */
+    private static final long GRACE_SECONDS = Long.getLong("jnbdkit.shutdownGraceSeconds", 10);
+
     private void awaitConnections() {
-        // In-flight requests get this long to finish; a plugin call that never returns cannot hold
-        // the process past it (the JVM property is for tests).
-        long grace = Long.getLong("jnbdkit.shutdownGraceSeconds", 30);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(grace);
+        if (!joinAll(GRACE_SECONDS)) {
+            // Clients that do not read their replies (or plugins that hang) must not keep the
+            // server alive: drop the connections, then give the threads a moment to unwind.
+            for (Connection c : live) c.forceClose();
+            joinAll(5);
+        }
+        if (!connections.isEmpty()) {
+            Log.error("shutdown: " + connections.size() + " connection(s) still running a plugin callback");
+        }
+    }
+
+    /** True when no connection thread is left. */
+    public boolean idle() { return connections.isEmpty(); }
+
+    private boolean joinAll(long seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         for (Thread th : connections) {
             long left = deadline - System.nanoTime();
             if (left <= 0) break;
@@ -168,10 +179,10 @@ public final class Server {
                 th.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
-        if (!connections.isEmpty()) Log.error("shutdown: " + connections.size() + " connection(s) did not finish in time");
+        return connections.isEmpty();
     }
 
     private static void closeQuietly(SocketChannel s) {

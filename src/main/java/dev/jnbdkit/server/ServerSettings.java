@@ -7,7 +7,17 @@ package dev.jnbdkit.server;
  * @param noSr          refuse structured replies and extended headers (--no-sr)
  * @param handshakeMask global handshake flags to advertise (--mask-handshake)
  * @param threads       requests in flight per connection (-t)
+ * @param tls           TLS offered to clients (--tls, --tls-certificates, --tls-psk), or null when off
  */
-public record ServerSettings(boolean oldstyle, boolean noSr, int handshakeMask, int threads) {
+public record ServerSettings(boolean oldstyle, boolean noSr, int handshakeMask, int threads,
+                             dev.jnbdkit.server.tls.ServerTls tls) {
+    /** Without TLS. */
+    public ServerSettings(boolean oldstyle, boolean noSr, int handshakeMask, int threads) {
+        this(oldstyle, noSr, handshakeMask, threads, null);
+    }
+
     public static ServerSettings defaults() { return new ServerSettings(false, false, 0xffff, 16); }
+
+    /** True under --tls=require: nothing but STARTTLS and ABORT is served before TLS is up. */
+    public boolean tlsRequired() { return tls != null && tls.required(); }
 }

@@ -116,6 +116,11 @@ class CommandLineTest {
                 a(o -> o.threads() == 4, "-t", "4"), a(o -> o.threads() == 4, "-t4"),
                 a(o -> o.threads() == 4, "--threads=4"), a(o -> o.threads() == 4, "--threads", "4"),
                 a(o -> "off".equals(o.tls()), "--tls=off"), a(o -> "off".equals(o.tls()), "--tls", "off"),
+                a(o -> "/certs".equals(o.tlsCertificates()), "--tls-certificates=/certs"),
+                a(o -> "/certs".equals(o.tlsCertificates()), "--tls-certificates", "/certs"),
+                a(o -> "/k.psk".equals(o.tlsPsk()), "--tls-psk=/k.psk"),
+                a(o -> "/k.psk".equals(o.tlsPsk()), "--tls-psk", "/k.psk"),
+                a(o -> o.tlsVerifyPeer(), "--tls-verify-peer"),
                 a(o -> "/tmp/sock".equals(o.unixSocket()), "-U", "/tmp/sock"),
                 a(o -> "/tmp/sock".equals(o.unixSocket()), "-U/tmp/sock"),
                 a(o -> "/tmp/sock".equals(o.unixSocket()), "--unix=/tmp/sock"),
@@ -152,8 +157,7 @@ class CommandLineTest {
             String bare = name.substring(2);
             // the listing options stop parsing at once: tested in InformationalAndNoPlugin
             boolean hidden = bare.equals("long-options") || bare.equals("short-options") || bare.equals("dump-config");
-            boolean unsupported = List.of("filter", "selinux-label", "tls-certificates", "tls-psk",
-                    "tls-verify-peer", "vsock").contains(bare);
+            boolean unsupported = List.of("filter", "selinux-label", "vsock").contains(bare);
             if (hidden || unsupported) continue;
             assertTrue(used.stream().flatMap(List::stream).anyMatch(t -> t.equals(name) || t.startsWith(name + "=")),
                     () -> name + " has no alias test");
@@ -552,11 +556,6 @@ class CommandLineTest {
         @Test
         void refusedWithOneLine() {
             assertPlainError(line("--filter is not supported yet"), "--filter=cow", "memory", "1G");
-            assertPlainError(line("--tls=on is not supported yet (only --tls=off)"), "--tls=on", "memory");
-            assertPlainError(line("--tls=require is not supported yet (only --tls=off)"), "--tls=require", "memory");
-            assertPlainError(line("--tls-certificates is not supported yet"), "--tls-certificates=/d", "memory");
-            assertPlainError(line("--tls-psk is not supported yet"), "--tls-psk=/k", "memory");
-            assertPlainError(line("--tls-verify-peer is not supported yet"), "--tls-verify-peer", "memory");
             assertPlainError(line("--selinux-label is not supported yet"), "--selinux-label=x", "memory");
             assertPlainError(line("--vsock is not supported yet"), "--vsock", "-p", "1", "memory");
         }

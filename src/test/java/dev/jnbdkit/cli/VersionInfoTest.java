@@ -30,7 +30,7 @@ class VersionInfoTest {
             assertTrue(c.containsKey(k), k);
         List<String> keys = List.copyOf(c.keySet());
         assertEquals(keys.stream().sorted().toList(), keys, "nbdkit prints its keys in alphabetical order");
-        assertEquals("no", c.get("tls"));
+        assertEquals("yes", c.get("tls"));
         assertEquals(c.get("version_major") + "." + c.get("version_minor") + ".0", c.get("version"));
         assertEquals(VersionInfo.VERSION, c.get("jnbdkit_version"));
         assertTrue(Integer.parseInt(c.get("version_minor")) >= 32);

@@ -1,0 +1,557 @@
+#!/usr/bin/python3
+"""jnbdkit vs Debian's nbdkit, side by side, on the same plugins (issue 4).
+
+Run through bench/run (which installs the tools first); see bench/README.md.
+Standard library only; runs on Debian's /usr/bin/python3.
+
+Method: every number is a ratio measured inside one run. Each round starts a
+fresh pair of servers (one jnbdkit, one nbdkit) on the same plugin, warms both
+up, then runs every workload on both back to back, alternating which goes
+first. A workload's result is the median over rounds of the per-round ratio
+jnbdkit/nbdkit. Start-up runs alternate the two servers the same way, every
+start a cold process (no resident JVM).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+HOME = os.path.dirname(BENCH)
+JNBDKIT = os.path.join(HOME, "bin", "jnbdkit")
+NBDKIT = shutil.which("nbdkit", path="/usr/sbin:/usr/bin") or "/usr/bin/nbdkit"
+SYS_PYTHON = "/usr/bin/python3"  # the interpreter Debian's nbdkit python plugin embeds
+GIB = 1 << 30
+MIB = 1 << 20
+SERVERS = ("jnbdkit", "nbdkit")
+# Clients from Debian first on PATH (nbdsh needs Debian's python3 with the nbd module).
+CLIENT_ENV = dict(os.environ, PATH="/usr/bin:/usr/sbin:/bin:" + os.environ.get("PATH", ""))
+# jnbdkit embeds the same CPython as Debian's nbdkit for a fair comparison.
+SERVER_ENV = dict(os.environ, JNBDKIT_PYTHON=SYS_PYTHON)
+
+FIO_WORKLOADS = [
+    # (id, label, rw, bs, iodepth)
+    ("rr4k-qd1", "4K randread QD1", "randread", "4k", 1),
+    ("rr4k-qd16", "4K randread QD16", "randread", "4k", 16),
+    ("rw4k-qd16", "4K randwrite QD16", "randwrite", "4k", 16),
+    ("r1m-qd4", "1M read QD4", "read", "1m", 4),
+    ("w1m-qd4", "1M write QD4", "write", "1m", 4),
+]
+COPY_WORKLOADS = [
+    ("copy-in", "nbdcopy 1 GiB in, 4 conns"),
+    ("copy-out", "nbdcopy 1 GiB out, 4 conns"),
+]
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def run_out(cmd, **kw):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60, **kw).stdout.strip()
+    except Exception as e:  # noqa: BLE001 - best effort for the report
+        return "unavailable (%s)" % e
+
+
+# ---------------------------------------------------------------- plugins
+
+def find_ramdisk():
+    """examples/python/ramdisk.py when the tree has it, else ours."""
+    ex = os.path.join(HOME, "examples", "python", "ramdisk.py")
+    return ex if os.path.isfile(ex) else os.path.join(BENCH, "plugins", "ramdisk.py")
+
+
+def plugin_args(plugin, size):
+    if plugin == "memory":
+        return ["memory", "size=%s" % size]
+    return ["python", find_ramdisk(), "size=%s" % size]
+
+
+def server_cmd(server, plugin, size, extra):
+    exe = JNBDKIT if server == "jnbdkit" else NBDKIT
+    return [exe] + extra + plugin_args(plugin, size)
+
+
+def python_host_available():
+    """True when this jnbdkit can serve the Python plugin (the python host has landed)."""
+    d = tempfile.mkdtemp(prefix="jnbdkit-probe.")
+    try:
+        r = subprocess.run(
+            ["nbdinfo", "--size", "--", "["] + server_cmd("jnbdkit", "python", "1M", []) + ["]"],
+            env=dict(CLIENT_ENV, JNBDKIT_PYTHON=SYS_PYTHON), capture_output=True, text=True,
+            timeout=120, cwd=d)
+        return r.returncode == 0 and r.stdout.strip() == str(MIB)
+    except subprocess.TimeoutExpired:
+        return False
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- servers
+
+class Server:
+    """One server process listening on a Unix socket, in the foreground."""
+
+    def __init__(self, server, plugin, size, tmp, extra_env=None):
+        self.name = server
+        self.sock = os.path.join(tmp, "%s-%s.sock" % (server, plugin))
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        env = dict(SERVER_ENV, **(extra_env or {}))
+        self.errlog = open(os.path.join(tmp, "%s-%s.log" % (server, plugin)), "ab")
+        self.cmd = server_cmd(server, plugin, size, ["-f", "-U", self.sock])
+        self.proc = subprocess.Popen(self.cmd, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=self.errlog, stderr=self.errlog, cwd=tmp)
+        self.uri = "nbd+unix:///?socket=" + self.sock
+        deadline = time.monotonic() + 120
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s; see %s" % (self.cmd, self.proc.returncode,
+                                                                  self.errlog.name))
+            if os.path.exists(self.sock):
+                try:
+                    with socket.socket(socket.AF_UNIX) as s:
+                        s.connect(self.sock)
+                    break
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("%s did not listen within 120 s" % self.cmd)
+            time.sleep(0.01)
+
+    def status(self, key):
+        """VmRSS / VmHWM of the server process, in bytes."""
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.errlog.close()
+
+
+# ---------------------------------------------------------------- workloads
+
+def fio(uri, rw, bs, depth, runtime, ramp, tmp):
+    out = os.path.join(tmp, "fio.json")
+    cmd = ["fio", "--name=bench", "--ioengine=nbd", "--uri=" + uri, "--rw=" + rw, "--bs=" + bs,
+           "--iodepth=%d" % depth, "--numjobs=1", "--time_based", "--runtime=%g" % runtime,
+           "--ramp_time=%g" % ramp, "--randrepeat=0", "--output-format=json", "--output=" + out]
+    subprocess.run(cmd, env=CLIENT_ENV, check=True, stdout=subprocess.DEVNULL, timeout=runtime + ramp + 60)
+    with open(out) as f:
+        job = json.load(f)["jobs"][0]
+    side = job["read"] if rw.endswith("read") else job["write"]
+    return float(side["bw_bytes"])  # bytes/s; for a fixed bs, proportional to IOPS
+
+
+def nbdcopy(src, dst):
+    t = time.perf_counter()
+    subprocess.run(["nbdcopy", "--connections=4", src, dst], env=CLIENT_ENV, check=True,
+                   stdout=subprocess.DEVNULL, timeout=600)
+    return GIB / (time.perf_counter() - t)  # bytes/s
+
+
+FAILURES = []
+
+
+def throughput_rounds(plugin, cfg, tmp, srcfile, results, rss):
+    """cfg.rounds rounds of every throughput workload on a fresh pair of servers. A round in which
+    a client fails is logged, reported and run again (twice at most), so one bad round on a noisy
+    machine does not lose the run."""
+    r = tries = 0
+    while r < cfg.rounds:
+        partial = {}
+        try:
+            one_round(plugin, cfg, tmp, srcfile, partial, rss, r)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, RuntimeError, OSError) as e:
+            tries += 1
+            logs = " ".join("%s: %s" % (os.path.basename(f), open(os.path.join(tmp, f), errors="replace").read()[-300:])
+                            for f in os.listdir(tmp) if f.endswith(".log"))
+            FAILURES.append("%s round %d: %s — server logs: %s" % (plugin, r + 1, e, logs.strip()))
+            log("round failed (%s); %s" % (e, "retrying" if tries <= 2 else "giving up on this plugin"))
+            if tries > 2:
+                return
+            continue
+        for k, v in partial.items():
+            results.setdefault(k, []).extend(v)
+        r += 1
+
+
+def one_round(plugin, cfg, tmp, srcfile, results, rss, r):
+    if True:
+        order = SERVERS if r % 2 == 0 else SERVERS[::-1]
+        log("[%s] round %d/%d: starting servers" % (plugin, r + 1, cfg.rounds))
+        for f in os.listdir(tmp):
+            if f.endswith(".log"):
+                os.unlink(os.path.join(tmp, f))
+        servers = {}
+        try:
+            for s in SERVERS:
+                servers[s] = Server(s, plugin, "1G", tmp)
+            steps = []
+            # nbdcopy in first: it fills the disk with random data, so the reads that follow read
+            # real data (not holes) on both plugins.
+            steps.append(("copy-in", lambda s: nbdcopy(srcfile, servers[s].uri)))
+            for wid, _, rw, bs, qd in FIO_WORKLOADS:
+                steps.append((wid, lambda s, rw=rw, bs=bs, qd=qd:
+                              fio(servers[s].uri, rw, bs, qd, cfg.runtime, cfg.ramp, tmp)))
+            steps.append(("copy-out", lambda s: nbdcopy(servers[s].uri, "null:")))
+            # Warm-up: a short mixed run on each server (JIT for jnbdkit, page faults for both).
+            for s in order:
+                fio(servers[s].uri, "randrw", "64k", 8, cfg.warmup, 0, tmp)
+            for i, (wid, fn) in enumerate(steps):
+                pair = order if i % 2 == 0 else order[::-1]
+                val = {}
+                for s in pair:
+                    val[s] = fn(s)
+                results.setdefault((plugin, wid), []).append(val)
+                log("  %-10s jnbdkit %8.1f MiB/s  nbdkit %8.1f MiB/s  ratio %.2f"
+                    % (wid, val["jnbdkit"] / MIB, val["nbdkit"] / MIB, val["jnbdkit"] / val["nbdkit"]))
+            for s in SERVERS:
+                rss.setdefault((plugin, "peak", s), []).append(servers[s].status("VmHWM"))
+        finally:
+            for s in servers.values():
+                s.stop()
+
+
+def timed(cmd, env, cwd):
+    t = time.perf_counter()
+    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd,
+                       timeout=120)
+    dt = time.perf_counter() - t
+    if r.returncode != 0:
+        raise RuntimeError("%s failed: %s" % (cmd, r.stderr.decode(errors="replace")[-2000:]))
+    return dt
+
+
+def startup_cmd(kind, server, plugin):
+    if kind == "sa":
+        # libnbd's [ CMD ] syntax: systemd socket activation, then the handshake nbdinfo answers.
+        return ["nbdinfo", "--", "["] + server_cmd(server, plugin, "1M", []) + ["]"]
+    argv = server_cmd(server, plugin, "1M", ["-s"])
+    code = "h.connect_command(%r); h.pread(4096, 0); h.shutdown()" % argv
+    return ["/usr/bin/nbdsh", "-c", code]
+
+
+def startup(plugin, cfg, tmp, results):
+    env = dict(CLIENT_ENV, JNBDKIT_PYTHON=SYS_PYTHON)
+    for kind in ("sa", "s"):
+        wid = "start-" + kind
+        # One untimed start of each: the page cache holds the binaries, as on any used machine.
+        for s in SERVERS:
+            timed(startup_cmd(kind, s, plugin), env, tmp)
+        for i in range(cfg.starts):
+            order = SERVERS if i % 2 == 0 else SERVERS[::-1]
+            val = {s: timed(startup_cmd(kind, s, plugin), env, tmp) for s in order}
+            results.setdefault((plugin, wid), []).append(val)
+        v = results[(plugin, wid)]
+        log("[%s] %s: jnbdkit %.0f ms  nbdkit %.0f ms" % (
+            plugin, wid, 1000 * statistics.median(x["jnbdkit"] for x in v),
+            1000 * statistics.median(x["nbdkit"] for x in v)))
+    # Client overhead: nbdsh alone (python + libnbd import), for reading the -s row.
+    base = [timed(["/usr/bin/nbdsh", "-c", "pass"], env, tmp) for _ in range(max(3, cfg.starts // 3))]
+    results[("client", "nbdsh-baseline")] = [{"jnbdkit": b, "nbdkit": b} for b in base]
+
+
+def idle_rss(plugin, cfg, tmp, rss):
+    """RSS of a server that has started and sits idle (no client yet)."""
+    size = "1M" if plugin == "python" else "1G"
+    for i in range(cfg.rss_samples):
+        for s in (SERVERS if i % 2 == 0 else SERVERS[::-1]):
+            srv = Server(s, plugin, size, tmp)
+            try:
+                time.sleep(cfg.idle_wait)
+                rss.setdefault((plugin, "idle", s), []).append(srv.status("VmRSS"))
+            finally:
+                srv.stop()
+
+
+# ---------------------------------------------------------------- report
+
+TARGETS = {
+    # plugin -> (throughput floor, throughput aim)
+    "python": (1.0, 1.2),
+    "memory": (1.0, None),
+}
+START_MAX, START_AIM = 4.0, 3.0
+IDLE_RSS_MAX = 64 * MIB
+
+
+def med_ratio(vals):
+    return statistics.median(v["jnbdkit"] / v["nbdkit"] for v in vals)
+
+
+def med(vals, s):
+    return statistics.median(v[s] for v in vals)
+
+
+def fmt_rate(b):
+    return "%.0f MiB/s" % (b / MIB) if b >= 100 * MIB else "%.1f MiB/s" % (b / MIB)
+
+
+def fmt_iops(b, bs):
+    return "%.0f IOPS" % (b / bs)
+
+
+def verdict(ok, aim_ok=None):
+    if not ok:
+        return "**MISSED**"
+    if aim_ok is False:
+        return "met (aim missed)"
+    return "met"
+
+
+def build_table(results, rss, plugins):
+    rows = []
+    missed = []
+    bs_of = {w[0]: (4096 if w[3] == "4k" else MIB) for w in FIO_WORKLOADS}
+    for plugin in plugins:
+        floor, aim = TARGETS[plugin]
+        what = "Python ramdisk.py" if plugin == "python" else "memory"
+        for wid, label in [(w[0], w[1]) for w in FIO_WORKLOADS] + COPY_WORKLOADS:
+            vals = results.get((plugin, wid))
+            if not vals:
+                continue
+            r = med_ratio(vals)
+            if wid in bs_of and bs_of[wid] == 4096:
+                j, n = fmt_iops(med(vals, "jnbdkit"), 4096), fmt_iops(med(vals, "nbdkit"), 4096)
+            else:
+                j, n = fmt_rate(med(vals, "jnbdkit")), fmt_rate(med(vals, "nbdkit"))
+            ok = r >= floor
+            aim_ok = None if aim is None else r >= aim
+            tgt = "≥ %.1f×" % floor + (" (aim %.1f×)" % aim if aim else "")
+            rows.append((what, label, j, n, "%.2f×" % r, per_round(vals), tgt, verdict(ok, aim_ok)))
+            if not ok:
+                missed.append("%s %s: %.2f× (target %s)" % (what, label, r, tgt))
+        for wid, label in (("start-sa", "start-up: socket-activated nbdinfo"),
+                           ("start-s", "start-up: -s, nbdsh connect/pread/shutdown")):
+            vals = results.get((plugin, wid))
+            if not vals:
+                continue
+            r = med_ratio(vals)
+            j = "%.0f ms" % (1000 * med(vals, "jnbdkit"))
+            n = "%.0f ms" % (1000 * med(vals, "nbdkit"))
+            tgt = "≤ %.0f× time (aim < %.0f×)" % (START_MAX, START_AIM)
+            rows.append((what, label, j, n, "%.2f× time" % r, per_round(vals), tgt,
+                         verdict(r <= START_MAX, r < START_AIM)))
+            if r > START_MAX:
+                missed.append("%s %s: %.2f× nbdkit's time (target %s)" % (what, label, r, tgt))
+        for kind, label in (("idle", "idle RSS"), ("peak", "peak RSS (VmHWM) after the workloads")):
+            js, ns = rss.get((plugin, kind, "jnbdkit")), rss.get((plugin, kind, "nbdkit"))
+            if not js or not ns:
+                continue
+            agg = statistics.median if kind == "idle" else max
+            j, n = agg(js), agg(ns)
+            sz = " (ramdisk size=1M)" if plugin == "python" and kind == "idle" else ""
+            tgt, verd = "", ""
+            if kind == "idle" and plugin == "python":
+                tgt = "≤ 64 MiB"
+                verd = verdict(j <= IDLE_RSS_MAX)
+                if j > IDLE_RSS_MAX:
+                    missed.append("%s idle RSS: %.1f MiB (target ≤ 64 MiB)" % (what, j / MIB))
+            rows.append((what, label + sz, "%.1f MiB" % (j / MIB), "%.1f MiB" % (n / MIB),
+                         "%.2f×" % (j / n), "", tgt, verd))
+    base = results.get(("client", "nbdsh-baseline"))
+    return rows, missed, (statistics.median(v["nbdkit"] for v in base) if base else None)
+
+
+def per_round(vals):
+    return " ".join("%.2f" % (v["jnbdkit"] / v["nbdkit"]) for v in vals)
+
+
+def versions():
+    jv = run_out([JNBDKIT, "--version"])
+    java_home = run_out([os.path.join(HOME, "bin", "find-java")])
+    java = subprocess.run([os.path.join(java_home, "bin", "java"), "-version"], capture_output=True,
+                          text=True).stderr.strip().splitlines()
+    commit = run_out(["git", "-C", HOME, "rev-parse", "--short", "HEAD"])
+    dirty = run_out(["git", "-C", HOME, "status", "--porcelain", "--untracked-files=no"])
+
+    def dpkg(p):
+        return run_out(["dpkg-query", "-W", "-f=${Version}", p])
+    return [
+        ("jnbdkit", "%s, commit %s%s" % (jv.splitlines()[0] if jv else "?", commit,
+                                         " (with local changes)" if dirty else "")),
+        ("Java", " / ".join(java[:2]) if java else "?"),
+        ("nbdkit", "%s (Debian %s, nbdkit-plugin-python %s)" % (
+            run_out([NBDKIT, "--version"]), dpkg("nbdkit"), dpkg("nbdkit-plugin-python"))),
+        ("Python (both servers)", "%s %s" % (SYS_PYTHON, run_out([SYS_PYTHON, "--version"]))),
+        ("fio", run_out(["fio", "--version"])),
+        ("libnbd (nbdinfo, nbdcopy, nbdsh)", "libnbd-bin " + dpkg("libnbd-bin")),
+    ]
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return "%s, %d CPUs, %.0f GiB RAM, Linux %s (%s)" % (
+        model, os.cpu_count(), mem / GIB, platform.release(),
+        run_out(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]))
+
+
+def render(cfg, results, rss, plugins, command, started, elapsed, notes):
+    rows, missed, nbdsh_base = build_table(results, rss, plugins)
+    out = []
+    out.append("## Latest run\n")
+    out.append("- Command: `%s`" % command)
+    out.append("- Date: %s, %.1f minutes" % (started.strftime("%Y-%m-%d %H:%M UTC"), elapsed / 60))
+    out.append("- Machine: %s" % machine())
+    for k, v in versions():
+        out.append("- %s: %s" % (k, v))
+    out.append("- Mode: %s — %d rounds × (fio %gs + %gs ramp per workload per server, nbdcopy 1 GiB), "
+               "%d cold starts per start-up row per server" % (
+                   "quick" if cfg.quick else "full", cfg.rounds, cfg.runtime, cfg.ramp, cfg.starts))
+    out.append("")
+    out.append("Ratio = jnbdkit ÷ nbdkit, median of per-round ratios (higher is better for "
+               "throughput; for start-up the ratio is of times, lower is better). The jnbdkit and "
+               "nbdkit columns are medians of the raw numbers, for scale only: compare ratios.\n")
+    out.append("| plugin | workload | jnbdkit | nbdkit | ratio | per round | target | verdict |")
+    out.append("|---|---|---:|---:|---:|---|---|---|")
+    for r in rows:
+        out.append("| " + " | ".join(r) + " |")
+    out.append("")
+    if nbdsh_base is not None:
+        out.append("The `-s` rows include the client: `nbdsh -c pass` alone takes %.0f ms here "
+                   "(Python start-up and the libnbd import), the same for both servers." % (
+                       1000 * nbdsh_base))
+    out.append("")
+    out.append("**Targets missed in this run:** " + ("none." if not missed else ""))
+    for m in missed:
+        out.append("- " + m)
+    if FAILURES:
+        out.append("")
+        out.append("Rounds that failed and were run again:")
+        for f in FAILURES:
+            out.append("- " + f.replace("|", "/").replace("\n", " "))
+    out.extend([""] + notes)
+    return "\n".join(out) + "\n", rows, missed
+
+
+BEGIN, END = "<!-- bench:begin (generated by bench/run; edits here are overwritten) -->", "<!-- bench:end -->"
+
+SKELETON = """# Benchmarks: jnbdkit vs nbdkit
+
+Generated by `bench/run` (see bench/README.md). Everything between the two markers below is
+rewritten by each run; the rest of this file (the profile notes) is kept.
+
+%s
+%s
+
+## Profiles
+""" % (BEGIN, END)
+
+
+def write_doc(path, body):
+    text = open(path).read() if os.path.exists(path) else SKELETON
+    if BEGIN not in text or END not in text:
+        text = SKELETON + "\n" + text
+    pre, rest = text.split(BEGIN, 1)
+    _, post = rest.split(END, 1)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(pre + BEGIN + "\n" + body + END + post)
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="a ~3-minute smoke run")
+    ap.add_argument("--only", default="python,memory,startup,rss",
+                    help="comma list of parts: python, memory, startup, rss (default: all)")
+    ap.add_argument("--output", default=os.path.join(HOME, "docs", "benchmarks.md"))
+    ap.add_argument("--no-write", action="store_true", help="print the table, don't write the doc")
+    ap.add_argument("--command", default="bench/run", help=argparse.SUPPRESS)
+    cfg = ap.parse_args()
+    if cfg.quick:
+        cfg.rounds, cfg.runtime, cfg.ramp, cfg.warmup, cfg.starts, cfg.rss_samples, cfg.idle_wait = \
+            2, 3, 1, 2, 5, 1, 1.0
+    else:
+        cfg.rounds, cfg.runtime, cfg.ramp, cfg.warmup, cfg.starts, cfg.rss_samples, cfg.idle_wait = \
+            4, 6, 1, 3, 15, 3, 2.0
+    parts = set(cfg.only.split(","))
+    started = datetime.now(timezone.utc)
+    t0 = time.monotonic()
+    notes = []
+
+    plugins = ["memory"]
+    if python_host_available():
+        plugins.insert(0, "python")
+    else:
+        notes.append("_The Python rows are missing: this jnbdkit cannot serve "
+                     "`python %s` yet (the Python host has not landed)._" % os.path.relpath(find_ramdisk(), HOME))
+        log("jnbdkit cannot serve the Python plugin yet: running the memory, start-up and RSS parts only")
+    plugin = find_ramdisk()
+    notes.append("Python plugin: `%s` (PARALLEL, API_VERSION 2, one bytearray; fio and nbdcopy rows "
+                 "use size=1G so nbdcopy has 1 GiB to move, start-up and idle RSS use size=1M). Both servers "
+                 "embed Debian's `%s`: jnbdkit is run with `JNBDKIT_PYTHON=%s`." % (
+                     os.path.relpath(plugin, HOME), SYS_PYTHON, SYS_PYTHON))
+    notes.append("jnbdkit is started by `bin/jnbdkit` exactly as a user would (the launcher script, "
+                 "then a cold JVM each time); nbdkit is `%s`. Servers: default thread count (16). "
+                 "fio: ioengine=nbd, one job, one connection, time based. The disk is filled with "
+                 "random data by the `nbdcopy in` row before any read." % NBDKIT)
+
+    results, rss = {}, {}
+    tmp = tempfile.mkdtemp(prefix="jnbdkit-bench.")
+    srcfile = None
+    try:
+        if {"python", "memory"} & parts:
+            shm = "/dev/shm" if os.path.isdir("/dev/shm") else tmp
+            srcfile = os.path.join(shm, "jnbdkit-bench-src.%d" % os.getpid())
+            log("writing 1 GiB of random data to %s" % srcfile)
+            with open("/dev/urandom", "rb") as r, open(srcfile, "wb") as w:
+                for _ in range(GIB // (16 * MIB)):
+                    w.write(r.read(16 * MIB))
+        for p in plugins:
+            if p in parts:
+                throughput_rounds(p, cfg, tmp, srcfile, results, rss)
+        if "startup" in parts:
+            for p in plugins:
+                startup(p, cfg, tmp, results)
+        if "rss" in parts:
+            for p in plugins:
+                idle_rss(p, cfg, tmp, rss)
+    finally:
+        if srcfile and os.path.exists(srcfile):
+            os.unlink(srcfile)
+    elapsed = time.monotonic() - t0
+    body, rows, missed = render(cfg, results, rss, plugins, cfg.command, started, elapsed, notes)
+    print(body)
+    if not cfg.no_write:
+        write_doc(cfg.output, body)
+        log("wrote %s" % cfg.output)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+package dev.jnbdkit.server;
+
+import dev.jnbdkit.backend.BufferPool;
+import dev.jnbdkit.backend.ExportSession;
+import dev.jnbdkit.backend.ExtentList;
+import dev.jnbdkit.backend.NbdError;
+import dev.jnbdkit.log.Log;
+import dev.jnbdkit.protocol.Nbd;
+import dev.jnbdkit.protocol.ProtocolException;
+import dev.jnbdkit.protocol.ReplyEncoder;
+import dev.jnbdkit.protocol.Request;
+import dev.jnbdkit.protocol.RequestDecoder;
+import dev.jnbdkit.spi.IoBuffer;
+import dev.jnbdkit.spi.ThreadModel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The transmission phase of one connection, laid out as nbdkit's: up to {@code -t} worker
+ * threads, each taking the read lock to read one whole request (header and payload), then
+ * running it and queueing its reply, so there is no hand-off between a reader and a worker.
+ * Workers are started only as requests overlap. When the thread model serializes a connection's
+ * requests there is one worker: the connection's own thread.
+ */
+final class Transmission {
+    /** Largest oversized write payload read and discarded to keep the connection in sync. */
+    private static final long DRAIN_LIMIT = 1L << 30;
+    /**
+     * Request data a connection may hold at once (payloads read, read buffers not yet sent):
+     * a client that sends faster than it reads replies is slowed, not fed memory.
+     */
+    private static final int IN_FLIGHT_BYTES = 2 * Nbd.MAX_REQUEST_SIZE;
+
+    /** One request read from the client: to run, or already refused. */
+    private record Job(Request request, IoBuffer payload, int budget, NbdError refusal) {}
+
+    private static final Job END = new Job(null, null, 0, null);
+
+    private final Transport t;
+    private final ExportSession session;
+    private final ReplyEncoder encoder;
+    private final boolean metaContext;
+    private final ConnectionState state;
+    private final Server server;
+    private final String logContext;
+    private final int maxWorkers;
+    private final ReplyWriter writer;
+    private final BufferPool pool;
+    private final Semaphore inFlightBytes = new Semaphore(IN_FLIGHT_BYTES);
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ByteBuffer header;
+    private final List<Thread> workers = new CopyOnWriteArrayList<>();
+    private ByteBuffer drainScratch;
+    private volatile boolean ended;
+
+    Transmission(Transport t, ExportSession session, ReplyEncoder encoder, boolean metaContext,
+                 ConnectionState state, Server server, String logContext) {
+        this.t = t;
+        this.session = session;
+        this.encoder = encoder;
+        this.metaContext = metaContext;
+        this.state = state;
+        this.server = server;
+        this.logContext = logContext;
+        boolean parallel = server.backend().threadModel() == ThreadModel.PARALLEL;
+        this.maxWorkers = parallel ? Math.max(1, server.settings().threads()) : 1;
+        this.writer = new ReplyWriter(t);
+        this.pool = new BufferPool(maxWorkers + 1);
+        this.header = ByteBuffer.allocateDirect(RequestDecoder.headerSize(encoder.extended()));
+    }
+
+    /** Serves requests until the client leaves; returns once every request is answered. */
+    void run() {
+        work();
+        for (Thread w : workers) {
+            try {
+                w.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void work() {
+        while (true) {
+            Job job;
+            readLock.lock();
+            try {
+                if (ended) return;
+                job = next();
+                if (job == END) {
+                    ended = true;
+                    return;
+                }
+            } finally {
+                readLock.unlock();
+            }
+            maybeAddWorker();
+            serve(job);
+        }
+    }
+
+    /** Another worker, if requests overlap: nobody else is waiting to read the next one. */
+    private void maybeAddWorker() {
+        if (workers.size() + 1 >= maxWorkers || ended || readLock.hasQueuedThreads()) return;
+        Thread w = Thread.ofPlatform().name(logContext + "-worker").daemon().unstarted(() -> {
+            Log.setContext(logContext);
+            Server.CURRENT.set(state);
+            work();
+        });
+        workers.add(w);
+        w.start();
+    }
+
+    /** Reads the next request (under the read lock). */
+    private Job next() {
+        try {
+            header.clear();
+            if (!t.readFully(header)) {
+                Log.debug("client closed the connection");
+                return END;
+            }
+            header.flip();
+            Request r = RequestDecoder.decode(header, encoder.extended());
+            if (r.type() == Nbd.CMD_DISC) {
+                Log.debug("client sent NBD_CMD_DISC");
+                return END;
+            }
+            if (server.shuttingDown() || writer.failed()) return END;
+            boolean write = r.type() == Nbd.CMD_WRITE;
+            try {
+                if (state.disconnectRequested()) {
+                    throw new NbdError(Nbd.ESHUTDOWN, "the plugin asked to disconnect this client");
+                }
+                RequestValidator.check(r, session, encoder.structured(), metaContext);
+            } catch (NbdError e) {
+                if (write && !drain(r.length())) return END;
+                if (e.code() != Nbd.ESHUTDOWN) Log.error(e.getMessage());
+                return new Job(r, null, 0, e);
+            }
+            int budget = r.type() == Nbd.CMD_READ || write ? (int) r.length() : 0;
+            inFlightBytes.acquireUninterruptibly(budget);
+            if (!write) return new Job(r, null, budget, null);
+            IoBuffer buf;
+            try {
+                buf = pool.allocate(r.length());
+            } catch (NbdError e) {
+                inFlightBytes.release(budget);
+                if (!drain(r.length())) return END;
+                Log.error(e.getMessage());
+                return new Job(r, null, 0, e);
+            }
+            boolean ok = false;
+            try {
+                ok = t.readFully(buf.byteBuffer());
+            } finally {
+                if (!ok) {
+                    buf.release();
+                    inFlightBytes.release(budget);
+                }
+            }
+            return ok ? new Job(r, buf, budget, null) : END;
+        } catch (ProtocolException e) {
+            Log.error(e.getMessage());
+            return END;
+        } catch (IOException e) {
+            if (!writer.failed()) Log.debug("read failed: " + e.getMessage());
+            return END;
+        }
+    }
+
+    private boolean drain(long length) throws IOException {
+        if (Long.compareUnsigned(length, DRAIN_LIMIT) > 0) {
+            Log.error("write payload of " + Long.toUnsignedString(length) + " bytes is too large to skip: disconnecting");
+            return false;
+        }
+        if (drainScratch == null) drainScratch = ByteBuffer.allocate(64 * 1024);
+        return t.skip(length, drainScratch);
+    }
+
+    /** Runs one request and queues its reply. Every buffer and byte of budget is given back. */
+    private void serve(Job job) {
+        Request r = job.request();
+        IoBuffer readBuf = null;
+        boolean budgetHandedOver = false;
+        try {
+            if (job.refusal() != null) {
+                error(r, job.refusal());
+                return;
+            }
+            long off = r.offset();
+            long len = r.length();
+            boolean fua = r.has(Nbd.CMD_FLAG_FUA);
+            switch (r.type()) {
+                case Nbd.CMD_READ -> {
+                    readBuf = pool.allocate(len);
+                    session.read(readBuf, off, r.has(Nbd.CMD_FLAG_DF));
+                    ByteBuffer h = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE + 8);
+                    encoder.readData(h, r, len);
+                    IoBuffer sent = readBuf;
+                    readBuf = null;
+                    budgetHandedOver = true;
+                    writer.send(new ByteBuffer[] {h.flip(), sent.byteBuffer()}, () -> {
+                        sent.release();
+                        inFlightBytes.release(job.budget());
+                    });
+                    return;
+                }
+                case Nbd.CMD_WRITE -> session.write(job.payload(), off, fua);
+                case Nbd.CMD_FLUSH -> session.flush();
+                case Nbd.CMD_TRIM -> session.trim(len, off, fua);
+                case Nbd.CMD_CACHE -> session.cache(len, off);
+                case Nbd.CMD_WRITE_ZEROES -> session.zero(len, off, !r.has(Nbd.CMD_FLAG_NO_HOLE), fua,
+                        r.has(Nbd.CMD_FLAG_FAST_ZERO));
+                case Nbd.CMD_BLOCK_STATUS -> {
+                    ExtentList ex = session.extents(len, off, r.has(Nbd.CMD_FLAG_REQ_ONE));
+                    ByteBuffer b = ByteBuffer.allocate(encoder.blockStatusSize(ex.count()));
+                    encoder.blockStatus(b, r, Nbd.BASE_ALLOCATION_ID, ex.lengths(), ex.types(), ex.count());
+                    writer.send(new ByteBuffer[] {b.flip()}, null);
+                    return;
+                }
+                default -> throw new NbdError(Nbd.EINVAL, "invalid request: unknown command " + r.type());
+            }
+            ByteBuffer b = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE);
+            encoder.ok(b, r);
+            writer.send(new ByteBuffer[] {b.flip()}, null);
+        } catch (NbdError e) {
+            error(r, e);
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            Log.error(Nbd.commandName(r.type()) + ": " + e);
+            error(r, new NbdError(Nbd.EIO, Nbd.commandName(r.type()) + " failed"));
+        } finally {
+            if (readBuf != null) readBuf.release();
+            if (job.payload() != null) job.payload().release();
+            if (!budgetHandedOver) inFlightBytes.release(job.budget());
+        }
+    }
+
+    private void error(Request r, NbdError e) {
+        String msg = e.getMessage();
+        ByteBuffer b = ByteBuffer.allocate(encoder.maxStatusReplySize(msg == null ? 0 : Math.min(msg.length() * 3, 1024)));
+        encoder.error(b, r, e.code(), msg);
+        writer.send(new ByteBuffer[] {b.flip()}, null);
+    }
+}
