@@ -20,10 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * With the file plugin, a FUA write and a flush are acknowledged only after fdatasync/fsync on
  * the disk's descriptor has returned. A kill -9 proves nothing (the data would still be in the
- * page cache), so the server runs under {@code strace -f} and the trace is checked: in the thread
- * that sends a request's reply, the sync on the disk fd has completed (its "= 0" line comes first)
- * before the system call that writes the reply bytes (found by reply magic and cookie) starts.
- * As a control, the plain write's reply is not preceded by any sync in its thread.
+ * page cache), so the server runs under {@code strace -f} and the trace (chronological across
+ * threads) is checked: for the FUA write, the worker thread that did the pwrite64 then ran a sync
+ * on the disk fd, and that sync's "= 0" comes before the system call that starts writing the
+ * reply (found by reply magic and cookie, whichever thread sends it); for the flush, a sync on
+ * the disk fd started after the FUA reply and returned before the flush's reply. As a control,
+ * the plain write's reply follows its pwrite64 with no sync in between.
  */
 class DurabilityIT {
     static final Pattern LINE = Pattern.compile("^(\\d+)\\s+(\\S+)\\s+(.*)$");
@@ -86,45 +88,58 @@ class DurabilityIT {
         assertNotNull(diskFd, "no openat of " + disk + " in the trace");
         String fd = diskFd;
 
+        long plainCookie = Long.parseLong(m.group(1)), fuaCookie = Long.parseLong(m.group(2)),
+                flushCookie = Long.parseLong(m.group(3));
         StringBuilder report = new StringBuilder("durability (strace -f): disk fd " + fd);
-        for (String which : new String[] {"fua", "flush"}) {
-            long cookie = Long.parseLong(which.equals("fua") ? m.group(2) : m.group(3));
-            Call reply = replyFor(calls, cookie);
-            Call sync = null;
-            Call pwrite = null;
-            for (Call c : calls) {
-                if (c.tid() != reply.tid() || c.startLine() >= reply.startLine()) continue;
-                if ((c.name().equals("fdatasync") || c.name().equals("fsync")) && c.args().equals(fd)) sync = c;
-                if (c.name().startsWith("pwrite") && c.args().startsWith(fd + ",")) pwrite = c;
-            }
-            assertNotNull(sync, which + ": no fdatasync/fsync on fd " + fd + " in thread " + reply.tid() + " before its reply");
-            assertEquals("0", sync.result(), which + ": sync failed");
-            assertTrue(sync.endLine() < reply.startLine(), which + ": reply started before the sync returned");
-            if (which.equals("fua")) {
-                assertNotNull(pwrite, "fua: no pwrite on the disk in the replying thread");
-                assertTrue(pwrite.endLine() < sync.startLine(), "fua: sync began before the data was written");
-            }
-            report.append("; ").append(which).append(" (cookie ").append(cookie).append("): ").append(sync.name())
-                    .append(" returned at trace line ").append(sync.endLine() + 1).append(", reply ").append(reply.name())
-                    .append(" at line ").append(reply.startLine() + 1).append(", thread ").append(reply.tid());
-        }
-        // Control: a plain write is answered without a sync between its pwrite and its reply.
-        Call plain = replyFor(calls, Long.parseLong(m.group(1)));
-        Call lastPwrite = null;
-        for (Call c : calls) {
-            if (c.tid() == plain.tid() && c.startLine() < plain.startLine() && c.name().startsWith("pwrite")
-                    && c.args().startsWith(fd + ",")) lastPwrite = c;
-        }
-        assertNotNull(lastPwrite, "plain write: no pwrite found");
-        for (Call c : calls) {
-            if (c.tid() == plain.tid() && c.startLine() > lastPwrite.startLine() && c.startLine() < plain.startLine()
-                    && (c.name().equals("fdatasync") || c.name().equals("fsync"))) {
-                throw new AssertionError("plain write was synced: the trace is not read as intended");
-            }
-        }
+
+        // FUA write: the worker that wrote the data syncs, and the reply (which the combining
+        // reply writer may send from another thread) starts only after that sync returned.
+        Call fuaData = only(calls, c -> c.name().startsWith("pwrite") && c.args().startsWith(fd + ",")
+                && c.args().endsWith(", 4096, 8192"), "the FUA write's pwrite64");
+        Call fuaSync = first(calls, c -> isSync(c, fd) && c.tid() == fuaData.tid() && c.startLine() > fuaData.endLine());
+        assertNotNull(fuaSync, "fua: no fdatasync/fsync on fd " + fd + " in thread " + fuaData.tid() + " after its pwrite64");
+        assertEquals("0", fuaSync.result(), "fua: sync failed");
+        Call fuaReply = replyFor(calls, fuaCookie);
+        assertTrue(fuaSync.endLine() < fuaReply.startLine(), "fua: reply started before the sync returned");
+        report.append(String.format("; FUA write (cookie %d): pwrite64 line %d, %s line %d-%d (thread %d), reply %s line %d (thread %d)",
+                fuaCookie, fuaData.startLine() + 1, fuaSync.name(), fuaSync.startLine() + 1, fuaSync.endLine() + 1,
+                fuaSync.tid(), fuaReply.name(), fuaReply.startLine() + 1, fuaReply.tid()));
+
+        // Flush: sent only once the FUA reply arrived; a sync on the disk starts after that and
+        // returns before the flush's reply starts.
+        Call flushReply = replyFor(calls, flushCookie);
+        Call flushSync = first(calls, c -> isSync(c, fd) && c.startLine() > fuaReply.startLine()
+                && c.endLine() < flushReply.startLine() && "0".equals(c.result()));
+        assertNotNull(flushSync, "flush: no completed fdatasync/fsync on fd " + fd + " before its reply");
+        report.append(String.format("; flush (cookie %d): %s line %d-%d (thread %d), reply %s line %d (thread %d)",
+                flushCookie, flushSync.name(), flushSync.startLine() + 1, flushSync.endLine() + 1, flushSync.tid(),
+                flushReply.name(), flushReply.startLine() + 1, flushReply.tid()));
+
+        // Control: the plain write is answered with no sync at all between its pwrite64 and its reply.
+        Call plainData = only(calls, c -> c.name().startsWith("pwrite") && c.args().startsWith(fd + ",")
+                && c.args().endsWith(", 4096, 0"), "the plain write's pwrite64");
+        Call plainReply = replyFor(calls, plainCookie);
+        assertTrue(plainData.endLine() < plainReply.startLine());
+        Call stray = first(calls, c -> isSync(c, fd) && c.startLine() > plainData.startLine() && c.startLine() < plainReply.startLine());
+        if (stray != null) throw new AssertionError("plain write was synced: the trace is not read as intended");
         report.append("; plain write: no sync before its reply (control)");
         System.out.println(report);
         Results.record("DurabilityIT", report.toString());
+    }
+
+    static boolean isSync(Call c, String fd) {
+        return (c.name().equals("fdatasync") || c.name().equals("fsync")) && c.args().equals(fd);
+    }
+
+    static Call first(List<Call> calls, java.util.function.Predicate<Call> p) {
+        for (Call c : calls) if (p.test(c)) return c;
+        return null;
+    }
+
+    static Call only(List<Call> calls, java.util.function.Predicate<Call> p, String what) {
+        List<Call> l = calls.stream().filter(p).toList();
+        assertEquals(1, l.size(), what + ": " + l);
+        return l.getFirst();
     }
 
     static String hex(String s) {

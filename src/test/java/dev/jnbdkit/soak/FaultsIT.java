@@ -130,8 +130,8 @@ class FaultsIT {
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void pluginThatHangs() throws Exception {
         boolean longRun = Boolean.getBoolean("jnbdkit.long");
-        // The short form shortens the shutdown grace for in-flight requests (default 30 s).
-        int grace = longRun ? 30 : 3;
+        // The short form shortens the shutdown grace for in-flight requests (default 10 s).
+        int grace = longRun ? 10 : 3;
         List<String> env = longRun ? List.of() : List.of("JAVA_TOOL_OPTIONS=-Djnbdkit.shutdownGraceSeconds=" + grace);
         Path dir = Jnbdkit.workDir("hang");
         try (Jnbdkit server = Jnbdkit.start(dir, env, "python", script("hang.py"))) {

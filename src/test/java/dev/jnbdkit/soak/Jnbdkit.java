@@ -132,6 +132,8 @@ final class Jnbdkit implements AutoCloseable {
 
     @Override
     public void close() {
+        // Descendants first: under strace the server is strace's child and would outlive it.
+        process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         if (process.isAlive()) {
             process.destroyForcibly();
             try {
