@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Python plugins that fail: one raises at random in pread/pwrite/flush (each failure is an EIO
  * for that request only, the connection and the data stay good, every Python handle opened is
- * closed); one never returns from some reads (other requests, on the same connection and on
+ * closed, also for the half of the connections whose client vanishes mid-request); one never returns from some reads (other requests, on the same connection and on
  * others, are still served, and SIGTERM still ends the server within the shutdown grace).
  */
 class FaultsIT {
@@ -121,7 +121,12 @@ class FaultsIT {
                     else if (e == Nbd.EIO) eio.incrementAndGet();
                     else throw new AssertionError("unexpected NBD error " + e);
                 }
-                c.disconnect();
+                switch (rnd.nextInt(4)) {
+                    // vanish mid-request: the handle must still be closed
+                    case 0 -> c.send(c.header(0, Nbd.CMD_WRITE, 999, base, 65536), java.nio.ByteBuffer.allocate(1000));
+                    case 1 -> c.send(c.header(0, Nbd.CMD_READ, 999, base, 65536)); // reply never read
+                    default -> c.disconnect();
+                }
             }
         }
     }
