@@ -49,8 +49,10 @@ final class Connection implements Runnable {
             backend.preconnect();
             long limit = server.handshakeDeadlineMillis();
             var deadline = server.schedule(() -> {
+                Log.setContext(logContext);
                 Log.error("handshake: client did not choose an export within "
                         + (limit % 1000 == 0 ? limit / 1000 + " seconds" : limit + " ms") + ": disconnecting");
+                Log.setContext(null);
                 forceClose();
             }, limit);
             try {

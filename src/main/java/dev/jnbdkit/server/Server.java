@@ -152,8 +152,8 @@ public final class Server {
     /** Blocks until shutdown is requested. */
     public void awaitShutdownRequest() throws InterruptedException { stopped.await(); }
 
-    /** Grace for in-flight requests at shutdown, before connections are dropped. */
-    private static final long GRACE_SECONDS = 10;
+    /** Grace for in-flight requests at shutdown, before connections are dropped (the property is for tests). */
+    private static final long GRACE_SECONDS = Long.getLong("jnbdkit.shutdownGraceSeconds", 10);
 
     private void awaitConnections() {
         if (!joinAll(GRACE_SECONDS)) {
