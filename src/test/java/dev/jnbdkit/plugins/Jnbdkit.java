@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs {@code bin/jnbdkit} in captive mode ({@code -U - ... --run CMD}) for interop tests. */
 public final class Jnbdkit {
@@ -26,7 +26,7 @@ public final class Jnbdkit {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) found = true;
         }
-        assumeTrue(found, tool + " is not installed");
+        assertTrue(found, tool + " is not installed");
     }
 
     /** {@code jnbdkit -U - <args...> --run <run>}: exit status and stdout+stderr. */
