@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * The FFM call path into Python, through the plugin SPI exactly as the server calls it:
  * Handle.pread/pwrite on a loaded PythonPlugin (GIL ensure, buffer exporter + memoryview, call,
  * error check, release). {@code noop} is bench/jmh/noop.py (callbacks that do nothing: the cost of
- * the path alone); {@code ramdisk} is bench/plugins/ramdisk.py (the slice copies of a real plugin);
+ * the path alone); {@code ramdisk} is examples/python/ramdisk.py (the slice copies of a real plugin);
  * {@code memory} is the built-in Java memory plugin, for scale.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -40,7 +40,7 @@ public class PythonCallBench {
         } else {
             p = new PythonPlugin();
             p.load();
-            p.config("script", plugin.equals("noop") ? "bench/jmh/noop.py" : "bench/plugins/ramdisk.py");
+            p.config("script", plugin.equals("noop") ? "bench/jmh/noop.py" : "examples/python/ramdisk.py");
             p.config("size", "64M");
         }
         p.configComplete();
