@@ -24,15 +24,24 @@ public final class BufferPool {
     private static final BufferPool SHARED = new BufferPool();
 
     private final SizeClass[] classes = new SizeClass[MAX_SHIFT - MIN_SHIFT + 1];
+    /**
+     * Where a connection's pool sends blocks it cannot keep, and takes blocks from before
+     * allocating: a fresh native allocation (mmap, page faults, zero-fill) costs far more than
+     * clearing a block another connection used. Null for the shared pool itself.
+     */
+    private final BufferPool spill;
 
-    public BufferPool() { this(2); }
+    public BufferPool() { this(2, null); }
 
     /**
      * @param minPerClass buffers each size class may keep even when over its byte budget (a
      *                    connection's pool keeps one per worker thread, so large requests in
      *                    parallel do not allocate every time)
      */
-    public BufferPool(int minPerClass) {
+    public BufferPool(int minPerClass) { this(minPerClass, SHARED); }
+
+    private BufferPool(int minPerClass, BufferPool spill) {
+        this.spill = spill;
         for (int i = 0; i < classes.length; i++) {
             long size = 1L << (MIN_SHIFT + i);
             classes[i] = new SizeClass(size, (int) Math.max(minPerClass, CLASS_BUDGET / size));
@@ -48,15 +57,19 @@ public final class BufferPool {
         }
         int shift = Math.max(MIN_SHIFT, 64 - Long.numberOfLeadingZeros(Math.max(1, length) - 1));
         SizeClass c = classes[shift - MIN_SHIFT];
-        MemorySegment block = c.free.pollFirst();
+        MemorySegment block = c.take();
+        if (block == null && spill != null) {
+            block = spill.classes[shift - MIN_SHIFT].take();
+            // Another connection's data: never let it reach this client through a buffer a
+            // plugin leaves partly unwritten.
+            if (block != null) block.fill((byte) 0);
+        }
         if (block == null) {
             try {
                 block = Arena.ofAuto().allocate(c.size, 4096);
             } catch (OutOfMemoryError e) {
                 throw new NbdError(dev.jnbdkit.protocol.Nbd.ENOMEM, "out of memory for a " + length + "-byte buffer");
             }
-        } else {
-            c.pooled.decrementAndGet();
         }
         return new Pooled(c, block, block.asSlice(0, length));
     }
@@ -68,22 +81,41 @@ public final class BufferPool {
         return b;
     }
 
-    private static final class SizeClass {
+    /** The connection has ended: its free blocks go to the shared pool for other connections. */
+    public void close() {
+        if (spill == null) return;
+        for (int i = 0; i < classes.length; i++) {
+            MemorySegment block;
+            while ((block = classes[i].take()) != null) spill.classes[i].give(block);
+        }
+    }
+
+    private final class SizeClass {
         final long size;
         final int limit;
+        final int index;
         final ConcurrentLinkedDeque<MemorySegment> free = new ConcurrentLinkedDeque<>();
         final AtomicInteger pooled = new AtomicInteger();
 
         SizeClass(long size, int limit) {
             this.size = size;
             this.limit = limit;
+            this.index = Long.numberOfTrailingZeros(size) - MIN_SHIFT;
+        }
+
+        MemorySegment take() {
+            MemorySegment block = free.pollFirst();
+            if (block != null) pooled.decrementAndGet();
+            return block;
         }
 
         void give(MemorySegment block) {
             if (pooled.incrementAndGet() <= limit) {
                 free.offerFirst(block);
             } else {
-                pooled.decrementAndGet(); // over budget: leave it to the garbage collector
+                pooled.decrementAndGet();
+                // Over budget: the shared pool may still want it; else the garbage collector frees it.
+                if (spill != null) spill.classes[index].give(block);
             }
         }
     }

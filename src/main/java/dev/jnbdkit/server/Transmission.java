@@ -85,6 +85,7 @@ final class Transmission {
                 return;
             }
         }
+        pool.close();
     }
 
     private void work() {
