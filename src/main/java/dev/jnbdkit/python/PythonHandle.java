@@ -276,17 +276,20 @@ final class PythonHandle implements Handle {
         // As nbdkit: without can_fua, FUA is emulated when a flush function exists, whatever
         // can_flush answers (and can_flush is not called a second time).
         if (!has(Cb.can_fua)) return has(Cb.flush) ? FuaMode.EMULATE : FuaMode.NONE;
-        long v = longCall(Cb.can_fua);
-        if (v < 0 || v > 2) throw plugin.badResult("can_fua", "unknown FUA mode " + v);
-        return FuaMode.fromValue((int) v);
+        return FuaMode.fromValue(modeCall(Cb.can_fua, "FUA"));
     }
 
     @Override
     public CacheMode canCache() {
         if (!has(Cb.can_cache)) return has(Cb.cache) ? CacheMode.NATIVE : CacheMode.NONE;
-        long v = longCall(Cb.can_cache);
-        if (v < 0 || v > 2) throw plugin.badResult("can_cache", "unknown cache mode " + v);
-        return CacheMode.fromValue((int) v);
+        return CacheMode.fromValue(modeCall(Cb.can_cache, "cache"));
+    }
+
+    /** can_fua / can_cache: one of the script's NONE (0), EMULATE (1), NATIVE (2) constants. */
+    private int modeCall(Cb cb, String what) {
+        long v = longCall(cb);
+        if (v < 0 || v > 2) throw plugin.badResult(cb.name(), "unknown " + what + " mode " + v);
+        return (int) v;
     }
 
     // ---------------------------------------------------------------------------------------------
