@@ -80,52 +80,69 @@ final class PythonHandle implements Handle {
 
     private static long pyBool(boolean b) { return Py.PyBool_FromLong(b ? 1 : 0); }
 
-    /** Call a callback that returns a truth value. */
-    private boolean boolCall(Cb cb) {
+    /** Turns a callback's result (a new reference, GIL held) into a Java value. */
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read(long result);
+    }
+
+    /** Makes a callback's Python arguments; runs with the GIL held (no Python object without it). */
+    @FunctionalInterface
+    private interface Args {
+        long[] make();
+    }
+
+    private static final Args NO_ARGS = () -> new long[0];
+
+    /**
+     * Call {@code cb(h, args...)} under the GIL and read its result: a raised exception becomes
+     * the callback's failure; the result's reference is dropped after {@code reader} ran.
+     */
+    private <T> T call(Cb cb, Reader<T> reader, Args args) {
         NbdkitModule.CallState st = NbdkitModule.STATE.get();
         int g = Gil.ensure(st);
         try {
             enter(st);
-            long r = invoke(cb);
+            long r = invoke(cb, args.make());
             if (r == 0) throw failure(cb);
-            int t = Py.PyObject_IsTrue(r);
-            Py.Py_DecRef(r);
-            if (t < 0) throw failure(cb);
-            return t != 0;
+            try {
+                return reader.read(r);
+            } finally {
+                Py.Py_DecRef(r);
+            }
         } finally {
             leave(st, g);
         }
+    }
+
+    /** Call a callback that returns a truth value. */
+    private boolean boolCall(Cb cb) {
+        return call(cb, r -> {
+            int t = Py.PyObject_IsTrue(r);
+            if (t < 0) throw failure(cb);
+            return t != 0;
+        }, NO_ARGS);
     }
 
     /** Call a callback that returns an integer. */
     private long longCall(Cb cb) {
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
-            long r = invoke(cb);
-            if (r == 0) throw failure(cb);
+        return call(cb, r -> {
             long v = Py.PyLong_AsLongLong(r);
             if (v == -1 && Py.PyErr_Occurred() != 0) {
                 Py.PyErr_Clear();
-                String got = PythonRuntime.repr(r);
-                Py.Py_DecRef(r);
-                throw plugin.badResult(cb.name(), "expected an integer, got " + got);
+                throw plugin.badResult(cb.name(), "expected an integer, got " + PythonRuntime.repr(r));
             }
-            Py.Py_DecRef(r);
             return v;
-        } finally {
-            leave(st, g);
-        }
+        }, NO_ARGS);
     }
 
     /** Call a callback whose result is ignored; {@code zero} has its ENOTSUP rule. */
-    private void voidCall(Cb cb, long... args) {
+    private void voidCall(Cb cb, Args args) {
         NbdkitModule.CallState st = NbdkitModule.STATE.get();
         int g = Gil.ensure(st);
         try {
             enter(st);
-            long r = invoke(cb, args);
+            long r = invoke(cb, args.make());
             if (cb == Cb.zero && (st.errno == Errno.ENOTSUP)) {
                 // nbdkit: set_error(EOPNOTSUPP) asks for the fallback, whether or not it raised.
                 Py.PyErr_Clear();
@@ -168,24 +185,13 @@ final class PythonHandle implements Handle {
     @Override
     public String exportDescription() {
         if (!has(Cb.export_description)) return null;
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
-            long r = invoke(Cb.export_description);
-            if (r == 0) throw failure(Cb.export_description);
-            try {
-                if (r == rt.none) return null;
-                if (!rt.isStr(r)) {
-                    throw plugin.badResult("export_description", "expected a string, got " + PythonRuntime.repr(r));
-                }
-                return PythonRuntime.toJavaString(r);
-            } finally {
-                Py.Py_DecRef(r);
+        return call(Cb.export_description, r -> {
+            if (r == rt.none) return null;
+            if (!rt.isStr(r)) {
+                throw plugin.badResult("export_description", "expected a string, got " + PythonRuntime.repr(r));
             }
-        } finally {
-            leave(st, g);
-        }
+            return PythonRuntime.toJavaString(r);
+        }, NO_ARGS);
     }
 
     @Override
@@ -201,25 +207,14 @@ final class PythonHandle implements Handle {
     @Override
     public BlockSize blockSize() {
         if (!has(Cb.block_size)) return null;
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
-            long r = invoke(Cb.block_size);
-            if (r == 0) throw failure(Cb.block_size);
-            try {
-                long[] v = ints(r, 3);
-                if (v == null) {
-                    throw plugin.badResult("block_size", "expected a (minimum, preferred, maximum) tuple, got "
-                            + PythonRuntime.repr(r));
-                }
-                return new BlockSize(v[0], v[1], v[2]);
-            } finally {
-                Py.Py_DecRef(r);
+        return call(Cb.block_size, r -> {
+            long[] v = ints(r, 3);
+            if (v == null) {
+                throw plugin.badResult("block_size", "expected a (minimum, preferred, maximum) tuple, got "
+                        + PythonRuntime.repr(r));
             }
-        } finally {
-            leave(st, g);
-        }
+            return new BlockSize(v[0], v[1], v[2]);
+        }, NO_ARGS);
     }
 
     /** A sequence of exactly {@code n} integers, or null (error cleared). */
@@ -391,32 +386,32 @@ final class PythonHandle implements Handle {
     @Override
     public void flush(int flags) {
         if (!has(Cb.flush)) throw new PluginException(Errno.EIO, plugin.script() + ": missing callback: flush");
-        if (v1) voidCall(Cb.flush);
-        else voidCall(Cb.flush, pyLong(flags));
+        if (v1) voidCall(Cb.flush, NO_ARGS);
+        else voidCall(Cb.flush, () -> new long[] {pyLong(flags)});
     }
 
     @Override
     public void trim(long count, long offset, int flags) {
         if (!has(Cb.trim)) throw new PluginException(Errno.EIO, plugin.script() + ": missing callback: trim");
-        if (v1) voidCall(Cb.trim, pyLong(count), pyLong(offset));
-        else voidCall(Cb.trim, pyLong(count), pyLong(offset), pyLong(flags));
+        if (v1) voidCall(Cb.trim, () -> new long[] {pyLong(count), pyLong(offset)});
+        else voidCall(Cb.trim, () -> new long[] {pyLong(count), pyLong(offset), pyLong(flags)});
     }
 
     @Override
     public void zero(long count, long offset, int flags) {
         if (!has(Cb.zero)) throw new PluginException(Errno.ENOTSUP, "zero: not supported by the plugin");
         if (v1) {
-            voidCall(Cb.zero, pyLong(count), pyLong(offset),
-                    pyBool((flags & dev.jnbdkit.spi.Flags.MAY_TRIM) != 0));
+            boolean mayTrim = (flags & dev.jnbdkit.spi.Flags.MAY_TRIM) != 0;
+            voidCall(Cb.zero, () -> new long[] {pyLong(count), pyLong(offset), pyBool(mayTrim)});
         } else {
-            voidCall(Cb.zero, pyLong(count), pyLong(offset), pyLong(flags));
+            voidCall(Cb.zero, () -> new long[] {pyLong(count), pyLong(offset), pyLong(flags)});
         }
     }
 
     @Override
     public void cache(long count, long offset, int flags) {
         if (!has(Cb.cache)) return;
-        voidCall(Cb.cache, pyLong(count), pyLong(offset), pyLong(flags));
+        voidCall(Cb.cache, () -> new long[] {pyLong(count), pyLong(offset), pyLong(flags)});
     }
 
     @Override
@@ -425,14 +420,8 @@ final class PythonHandle implements Handle {
             Handle.super.extents(count, offset, flags, sink);
             return;
         }
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
-            long r = invoke(Cb.extents, pyLong(count), pyLong(offset), pyLong(flags));
-            if (r == 0) throw failure(Cb.extents);
+        call(Cb.extents, r -> {
             long it = Py.PyObject_GetIter(r);
-            Py.Py_DecRef(r);
             if (it == 0) {
                 Py.PyErr_Clear();
                 throw plugin.badResult("extents", "expected an iterable of (offset, length, type) tuples");
@@ -456,11 +445,10 @@ final class PythonHandle implements Handle {
                 }
                 if (Py.PyErr_Occurred() != 0) throw failure(Cb.extents);
                 if (n == 0) throw plugin.badResult("extents", "no extents returned");
+                return null;
             } finally {
                 Py.Py_DecRef(it);
             }
-        } finally {
-            leave(st, g);
-        }
+        }, () -> new long[] {pyLong(count), pyLong(offset), pyLong(flags)});
     }
 }
