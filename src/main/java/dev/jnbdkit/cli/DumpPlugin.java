@@ -78,8 +78,8 @@ final class DumpPlugin {
 
     static boolean overrides(Class<?> cls, Class<?> iface, String method) {
         for (Method m : cls.getMethods()) {
-            if (m.getName().equals(method) && m.getDeclaringClass() != iface && !m.isDefault()
-                    && !m.getDeclaringClass().isInterface()) {
+            // Implemented anywhere but the SPI interface itself (a plugin's class or its own interfaces).
+            if (m.getName().equals(method) && m.getDeclaringClass() != iface) {
                 return true;
             }
         }

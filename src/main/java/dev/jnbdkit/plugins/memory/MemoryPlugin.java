@@ -1,10 +1,9 @@
 package dev.jnbdkit.plugins.memory;
 
-import dev.jnbdkit.spi.CacheMode;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.ExtentSink;
 import dev.jnbdkit.spi.Flags;
-import dev.jnbdkit.spi.FuaMode;
+import dev.jnbdkit.plugins.RamHandle;
 import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Nbdkit;
@@ -131,20 +130,8 @@ public final class MemoryPlugin implements Plugin {
     }
 
     /** One connection. All connections share the store, so the handle holds no state of its own. */
-    private record MemoryHandle(long size, Store store) implements Handle {
+    private record MemoryHandle(long size, Store store) implements RamHandle {
         @Override public long getSize() { return size; }
-
-        @Override public boolean canWrite() { return true; }
-        @Override public boolean canFlush() { return true; }
-        /** Data is in memory: nothing to wait for, FUA is free. */
-        @Override public FuaMode canFua() { return FuaMode.NATIVE; }
-        @Override public boolean canTrim() { return true; }
-        @Override public boolean canZero() { return true; }
-        @Override public boolean canFastZero() { return true; }
-        @Override public boolean canExtents() { return true; }
-        @Override public boolean canMultiConn() { return true; }
-        /** Everything is already in memory: cache requests succeed at once. */
-        @Override public CacheMode canCache() { return CacheMode.NATIVE; }
 
         @Override public void pread(IoBuffer buf, long offset, int flags) {
             store.read(buf.segment(), offset);
@@ -153,8 +140,6 @@ public final class MemoryPlugin implements Plugin {
         @Override public void pwrite(IoBuffer buf, long offset, int flags) {
             store.write(buf.segment(), offset);
         }
-
-        @Override public void flush(int flags) {}
 
         @Override public void trim(long count, long offset, int flags) {
             store.zero(offset, count);
@@ -167,7 +152,5 @@ public final class MemoryPlugin implements Plugin {
         @Override public void extents(long count, long offset, int flags, ExtentSink extents) {
             store.extents(offset, count, Flags.has(flags, Flags.REQ_ONE), extents);
         }
-
-        @Override public void cache(long count, long offset, int flags) {}
     }
 }

@@ -1,10 +1,9 @@
 package dev.jnbdkit.plugins.nullplugin;
 
-import dev.jnbdkit.spi.CacheMode;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Extent;
 import dev.jnbdkit.spi.ExtentSink;
-import dev.jnbdkit.spi.FuaMode;
+import dev.jnbdkit.plugins.RamHandle;
 import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.OpenContext;
@@ -48,26 +47,14 @@ public final class NullPlugin implements Plugin {
 
     @Override public Handle open(OpenContext context) { return new NullHandle(size); }
 
-    private record NullHandle(long size) implements Handle {
+    private record NullHandle(long size) implements RamHandle {
         @Override public long getSize() { return size; }
-
-        @Override public boolean canWrite() { return true; }
-        @Override public boolean canFlush() { return true; }
-        @Override public FuaMode canFua() { return FuaMode.NATIVE; }
-        @Override public boolean canTrim() { return true; }
-        @Override public boolean canZero() { return true; }
-        @Override public boolean canFastZero() { return true; }
-        @Override public boolean canExtents() { return true; }
-        @Override public boolean canMultiConn() { return true; }
-        @Override public CacheMode canCache() { return CacheMode.NATIVE; }
 
         @Override public void pread(IoBuffer buf, long offset, int flags) {
             buf.segment().fill((byte) 0);
         }
 
         @Override public void pwrite(IoBuffer buf, long offset, int flags) {}
-
-        @Override public void flush(int flags) {}
 
         @Override public void trim(long count, long offset, int flags) {}
 
@@ -76,7 +63,5 @@ public final class NullPlugin implements Plugin {
         @Override public void extents(long count, long offset, int flags, ExtentSink extents) {
             if (offset < size) extents.add(offset, size - offset, Extent.HOLE | Extent.ZERO);
         }
-
-        @Override public void cache(long count, long offset, int flags) {}
     }
 }
