@@ -27,8 +27,7 @@ final class Handshake {
     private static final int MAX_STORED_OPTION = 1 << 20;
 
     /** What negotiation settled: the open export and the reply style. */
-    record Result(ExportSession session, String exportName, boolean structured, boolean extended,
-                  boolean metaBaseAllocation) {}
+    record Result(ExportSession session, boolean structured, boolean extended, boolean metaBaseAllocation) {}
 
     /** The client's stream: the plaintext socket, then the TLS session after STARTTLS. */
     private Transport t;
@@ -113,7 +112,7 @@ final class Handshake {
         }
     }
 
-    private static final Result ABORTED = new Result(null, null, false, false, false);
+    private static final Result ABORTED = new Result(null, false, false, false);
 
     /**
      * Under --tls=require, before TLS is up, every option but STARTTLS and ABORT is refused with
@@ -176,7 +175,7 @@ final class Handshake {
                 ExportSession s = open(name);
                 int flags = TransmissionFlags.of(s, structured);
                 t.writeFully(OptionReplies.exportNameReply(s.size(), flags, noZeroes));
-                return new Result(s, name, structured, extended, metaExport != null && metaExport.equals(requested));
+                return new Result(s, structured, extended, metaExport != null && metaExport.equals(requested));
             }
             case Nbd.OPT_ABORT -> {
                 if (fixedNewstyle) replyQuietly(OptionReplies.ack(option));
@@ -262,7 +261,7 @@ final class Handshake {
             // Compare the names as the client sent them: "" in SET and GO is the same export even
             // when default_export resolves it to a canonical name.
             boolean meta = metaExport != null && metaExport.equals(req.name());
-            return new Result(s, name, structured, extended, meta);
+            return new Result(s, structured, extended, meta);
         } finally {
             if (!keep) s.close();
         }

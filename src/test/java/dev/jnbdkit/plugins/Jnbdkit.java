@@ -42,7 +42,15 @@ public final class Jnbdkit {
     }
 
     public static Result exec(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return exec(cmd, java.util.Map.of());
+    }
+
+    /** Runs {@code cmd} with extra environment variables; stdout and stderr together. */
+    public static Result exec(List<String> cmd, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {

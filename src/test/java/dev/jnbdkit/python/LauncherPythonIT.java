@@ -1,16 +1,16 @@
 package dev.jnbdkit.python;
 
+import dev.jnbdkit.plugins.Jnbdkit;
+import dev.jnbdkit.plugins.Jnbdkit.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -22,21 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must import. Each case is checked through a real client in the server's --run command.
  */
 class LauncherPythonIT {
-    private static final Path HOME = Path.of(System.getProperty("jnbdkit.home", ".")).toAbsolutePath();
+    private static final Path HOME = Jnbdkit.home();
     private static final String SIZE_CLIENT = "nbdinfo --size \"$uri\"";
 
     @TempDir Path tmp;
 
-    record Result(int exit, String out) {}
-
     private static Result run(List<String> cmd, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out: " + cmd);
-        return new Result(p.exitValue(), out);
+        return Jnbdkit.exec(cmd, env);
     }
 
     @Test
