@@ -104,7 +104,6 @@ public final class ExportSession implements AutoCloseable {
 
     public String description() { return description; }
 
-    public String pluginName() { return backend.name(); }
 
     public void read(IoBuffer buf, long offset, boolean df) {
         backend.run("pread", false, df, () -> handle.pread(buf, offset, 0));

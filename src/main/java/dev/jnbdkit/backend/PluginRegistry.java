@@ -17,7 +17,6 @@ public final class PluginRegistry {
 
     private PluginRegistry() {}
 
-    public static boolean isBuiltin(String name) { return BUILTIN.containsKey(name); }
 
     public static java.util.Set<String> builtinNames() { return new java.util.TreeSet<>(BUILTIN.keySet()); }
 

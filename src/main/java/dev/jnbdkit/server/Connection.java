@@ -37,7 +37,7 @@ final class Connection implements Runnable {
         this.t = t;
         this.backend = server.backend();
         this.settings = server.settings();
-        this.state = new ConnectionState(id, this::forceClose);
+        this.state = new ConnectionState(this::forceClose);
         this.logContext = backend.name() + "[" + id + "]";
     }
 

@@ -4,18 +4,14 @@ import dev.jnbdkit.spi.Nbdkit;
 
 /** What a plugin may ask about the connection it serves (nbdkit_export_name, nbdkit_disconnect). */
 final class ConnectionState implements Nbdkit.ConnectionInfo {
-    private final int id;
     private final Runnable forceClose;
     private volatile String exportName = "";
     private volatile boolean disconnectRequested;
     private volatile boolean tls;
 
-    ConnectionState(int id, Runnable forceClose) {
-        this.id = id;
+    ConnectionState(Runnable forceClose) {
         this.forceClose = forceClose;
     }
-
-    int id() { return id; }
 
     void setExportName(String name) { exportName = name; }
 

@@ -9,7 +9,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,7 +28,6 @@ public final class Server {
     private final AtomicInteger ids = new AtomicInteger();
     private final Set<Thread> connections = ConcurrentHashMap.newKeySet();
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
-    private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean shuttingDown;
     private volatile Listener listener;
 
@@ -146,11 +144,8 @@ public final class Server {
         Listener l = listener;
         if (l != null) l.close();
         for (Connection c : live) c.stopReading();
-        stopped.countDown();
     }
 
-    /** Blocks until shutdown is requested. */
-    public void awaitShutdownRequest() throws InterruptedException { stopped.await(); }
 
     /** Grace for in-flight requests at shutdown, before connections are dropped (the property is for tests). */
     private static final long GRACE_SECONDS = Long.getLong("jnbdkit.shutdownGraceSeconds", 10);
