@@ -162,6 +162,33 @@ class OptionsIT extends ItBase {
         s.stop();
     }
 
+    /** -D flags are accepted; as nbdkit does for a flag that does not exist, we warn. */
+    @Test
+    void debugFlagIsAcceptedWithAWarning() {
+        Cmd.Result r = runServer("-U", "-", "-D", "memory.nosuch=1", "memory", "1M", "--run", "true").ok();
+        assertTrue(r.err().contains("-D memory.nosuch"), "a warning names the flag\n" + r);
+    }
+
+    /**
+     * -s on pipes (not a socket): a read(2) on a pipe cannot be woken by shutdown(2), yet SIGTERM
+     * must still end the server, with status 0.
+     */
+    @Test
+    void singleOnPipesEndsOnSigterm() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Server.argv("-s", "memory", "1M"));
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start(); // stdin and stdout are pipes
+        try {
+            byte[] greeting = p.getInputStream().readNBytes(8);
+            assertEquals("NBDMAGIC", new String(greeting, java.nio.charset.StandardCharsets.US_ASCII));
+            p.destroy(); // SIGTERM while the server waits for the client's flags
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "-s on pipes ignored SIGTERM");
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     @Test
     void sigintExitsZero() {
         Server s = unix("memory", "1G");
