@@ -4,6 +4,7 @@ import dev.jnbdkit.backend.Backend;
 import dev.jnbdkit.backend.PluginRegistry;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.log.LogSink;
+import dev.jnbdkit.log.StartupTrace;
 import dev.jnbdkit.log.SyslogSink;
 import dev.jnbdkit.posix.ProcessCalls;
 import dev.jnbdkit.server.Listener;
@@ -29,6 +30,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        StartupTrace.mark("main");
         int status;
         try {
             status = run(args);
@@ -40,6 +42,7 @@ public final class Main {
             if (Log.verbose()) e.printStackTrace();
             status = 1;
         }
+        StartupTrace.mark("exit");
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(status);
@@ -85,12 +88,14 @@ public final class Main {
         if (o.single()) {
             try {
                 stdio = Stdio.takeConnection();
+                StartupTrace.mark("-s: connection taken");
             } catch (IOException e) {
                 throw new Fatal("-s: cannot take over stdin/stdout: " + e.getMessage());
             }
         }
 
         Plugin plugin = loadPlugin(o.plugin());
+        StartupTrace.mark("plugin found");
         try {
             return runPlugin(plugin, o, stdio, socketActivation, child, out);
         } finally {
@@ -127,6 +132,7 @@ public final class Main {
             plugin.configComplete();
             Log.debug("using thread model " + plugin.threadModel().nbdkitName());
             plugin.getReady();
+            StartupTrace.mark("plugin ready");
         } catch (PluginException e) {
             throw new Fatal(e.getMessage());
         } catch (UsageException e) {
@@ -190,6 +196,7 @@ public final class Main {
         } catch (IOException e) {
             throw new Fatal(e.getMessage());
         }
+        StartupTrace.mark("listening");
         try {
             if (o.exitWithParent()) {
                 try {
@@ -212,6 +219,7 @@ public final class Main {
                 Log.setSink(logSink(o.log(), true));
             }
             Log.debug("listening on " + listener.description());
+            StartupTrace.mark("serving");
 
             if (o.run() != null) {
                 Thread serving = Thread.ofPlatform().name("server").start(() -> server.serve(listener));

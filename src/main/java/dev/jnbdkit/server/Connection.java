@@ -4,6 +4,7 @@ import dev.jnbdkit.backend.Backend;
 import dev.jnbdkit.backend.ExportSession;
 import dev.jnbdkit.backend.NbdError;
 import dev.jnbdkit.log.Log;
+import dev.jnbdkit.log.StartupTrace;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.protocol.OptionReplies;
 import dev.jnbdkit.protocol.ProtocolException;
@@ -75,6 +76,7 @@ final class Connection implements Runnable {
                 deadline.cancel(false);
             }
             if (dead) return;
+            StartupTrace.mark("handshake done");
             Log.debug("handshake complete, export '" + state.exportName() + "' size " + session.size());
             new Transmission(t, session, encoder, metaContext, state, server, logContext).run();
         } catch (NbdError e) {
@@ -92,6 +94,7 @@ final class Connection implements Runnable {
             } catch (IOException ignored) {
                 // nothing more to tell the client
             }
+            StartupTrace.mark("connection closed");
             Server.CURRENT.remove();
             Log.setContext(null);
         }

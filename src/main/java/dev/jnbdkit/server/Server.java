@@ -2,6 +2,7 @@ package dev.jnbdkit.server;
 
 import dev.jnbdkit.backend.Backend;
 import dev.jnbdkit.log.Log;
+import dev.jnbdkit.log.StartupTrace;
 import dev.jnbdkit.spi.Nbdkit;
 import dev.jnbdkit.spi.ThreadModel;
 
@@ -89,6 +90,7 @@ public final class Server {
         while (!shuttingDown && c.isOpen()) {
             SocketChannel s = l.accept(c);
             if (s == null) continue;
+            StartupTrace.mark("accepted");
             if (shuttingDown) {
                 closeQuietly(s);
                 break;
