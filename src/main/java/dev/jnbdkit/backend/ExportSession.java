@@ -11,6 +11,8 @@ import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.PluginException;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * One connection's open export: the plugin's answers, asked once at open, and the data
  * operations with nbdkit's emulations applied once, here: FUA through flush, zeroing through
@@ -39,6 +41,8 @@ public final class ExportSession implements AutoCloseable {
     private final boolean rotational;
     private final BlockSize blockSize;
     private final String description;
+    /** The handle overrides {@link Handle#preadViews}: reads try it first. */
+    private final boolean offersViews;
     private volatile boolean closed;
 
     ExportSession(Backend backend, Handle handle) {
@@ -53,6 +57,7 @@ public final class ExportSession implements AutoCloseable {
         this.fua = f == null ? FuaMode.NONE : f;
         this.canTrim = canWrite && backend.call("can_trim", handle::canTrim);
         this.canZero = canWrite && backend.call("can_zero", handle::canZero);
+        this.offersViews = overridesPreadViews(handle.getClass());
         this.canFastZero = canWrite && backend.call("can_fast_zero", handle::canFastZero);
         this.canExtents = backend.call("can_extents", handle::canExtents);
         CacheMode c = backend.call("can_cache", handle::canCache);
@@ -107,6 +112,32 @@ public final class ExportSession implements AutoCloseable {
 
     public void read(IoBuffer buf, long offset, boolean df) {
         backend.run("pread", false, df, () -> handle.pread(buf, offset, 0));
+    }
+
+    /**
+     * The range as views of the plugin's own memory, to send without a copy, or null when the
+     * plugin has none to offer (then {@link #read}). Views that do not add up to the range are a
+     * plugin bug, reported to the client as EIO.
+     */
+    public MemorySegment[] readViews(long count, long offset, boolean df) {
+        if (!offersViews) return null;
+        MemorySegment[] views = backend.call("pread", false, df, () -> handle.preadViews(count, offset, 0));
+        if (views == null) return null;
+        long total = 0;
+        for (MemorySegment v : views) total += v.byteSize();
+        if (total != count) {
+            Log.error("pread: the plugin's views hold " + total + " bytes, not the " + count + " asked for");
+            throw new NbdError(Nbd.EIO, "pread failed");
+        }
+        return views;
+    }
+
+    private static boolean overridesPreadViews(Class<?> type) {
+        try {
+            return type.getMethod("preadViews", long.class, long.class, int.class).getDeclaringClass() != Handle.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     public void write(IoBuffer buf, long offset, boolean fua) {

@@ -14,6 +14,7 @@ import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.ThreadModel;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -200,6 +201,17 @@ final class Transmission {
             boolean fua = r.has(Nbd.CMD_FLAG_FUA);
             switch (r.type()) {
                 case Nbd.CMD_READ -> {
+                    MemorySegment[] views = session.readViews(len, off, r.has(Nbd.CMD_FLAG_DF));
+                    if (views != null) {
+                        ByteBuffer[] parts = new ByteBuffer[views.length + 1];
+                        parts[0] = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE + 8);
+                        encoder.readData(parts[0], r, len);
+                        parts[0].flip();
+                        for (int i = 0; i < views.length; i++) parts[i + 1] = views[i].asByteBuffer();
+                        budgetHandedOver = true;
+                        writer.send(parts, () -> inFlightBytes.release(job.budget()));
+                        return;
+                    }
                     readBuf = pool.allocate(len);
                     session.read(readBuf, off, r.has(Nbd.CMD_FLAG_DF));
                     ByteBuffer h = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE + 8);

@@ -1,5 +1,7 @@
 package dev.jnbdkit.spi;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * One client connection's view of a plugin: the per-connection callbacks of nbdkit-plugin(3),
  * returned by {@link Plugin#open}.
@@ -55,6 +57,20 @@ public interface Handle {
 
     /** Read {@code buf.length()} bytes at {@code offset} into {@code buf}. Flags: none defined. */
     void pread(IoBuffer buf, long offset, int flags);
+
+    /**
+     * Optional, for plugins whose data already lives in native memory: the {@code count} bytes at
+     * {@code offset} as read-only views of that memory, in order, which the server sends to the
+     * client as they are instead of first copying them into a request buffer through
+     * {@link #pread}. Null (the default) means: use {@link #pread}.
+     *
+     * <p>The views must stay valid while anything references them: memory freed by the garbage
+     * collector (an automatic arena), never memory freed explicitly. They show the memory when it
+     * is sent, not when this returns, so a write that overlaps a read still in flight may show
+     * through; the NBD protocol leaves overlapping requests in flight unordered anyway. Flags:
+     * none defined.
+     */
+    default MemorySegment[] preadViews(long count, long offset, int flags) { return null; }
 
     /** Write {@code buf} at {@code offset}. Flags: {@link Flags#FUA} when FuaMode is NATIVE. */
     default void pwrite(IoBuffer buf, long offset, int flags) {

@@ -9,12 +9,15 @@ import dev.jnbdkit.spi.FuaMode;
 import dev.jnbdkit.spi.IoBuffer;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -356,6 +359,22 @@ class ExportSessionTest {
             assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, r.segment().toArray(ValueLayout.JAVA_BYTE));
             w.release();
             r.release();
+        }
+    }
+
+    @Test
+    void readViewsAreCheckedAndFallBackToPread() {
+        FakePlugin p = new FakePlugin();
+        try (ExportSession s = open(p)) {
+            assertNull(s.readViews(512, 0, false), "a handle with no views to offer: use pread");
+            MemorySegment mem = MemorySegment.ofArray(new byte[1024]);
+            p.viewsBody = (count, offset) -> new MemorySegment[] {
+                mem.asSlice(offset, count / 2), mem.asSlice(offset + count / 2, count / 2)};
+            assertEquals(512, Arrays.stream(s.readViews(512, 0, false)).mapToLong(MemorySegment::byteSize).sum());
+            p.viewsBody = (count, offset) -> new MemorySegment[] {mem.asSlice(offset, count - 1)};
+            assertEquals(Nbd.EIO, nbdError(() -> s.readViews(512, 0, false)), "views one byte short are a plugin bug");
+            p.failWith.put("pread_views", Errno.ENOSPC);
+            assertEquals(Nbd.ENOSPC, nbdError(() -> s.readViews(512, 0, false)));
         }
     }
 }

@@ -48,6 +48,8 @@ public class FakePlugin implements Plugin {
     public ThreadModel threadModel = ThreadModel.PARALLEL;
     /** Extents reported by {@link Handle#extents}: called with (offset, sink); default one DATA extent. */
     public BiConsumer<Long, ExtentSink> extentsBody = null;
+    /** What {@link Handle#preadViews} answers, called with (count, offset); null: no views (use pread). */
+    public java.util.function.BiFunction<Long, Long, MemorySegment[]> viewsBody = null;
 
     /** callback name → errno to fail with. */
     public final Map<String, Integer> failWith = new ConcurrentHashMap<>();
@@ -117,6 +119,11 @@ public class FakePlugin implements Plugin {
                 byte[] d = disk();
                 long n = Math.max(0, Math.min(buf.length(), d.length - offset));
                 if (n > 0) MemorySegment.copy(d, (int) offset, seg, ValueLayout.JAVA_BYTE, 0, (int) n);
+            }
+
+            @Override public MemorySegment[] preadViews(long count, long offset, int flags) {
+                count("pread_views");
+                return viewsBody == null ? null : viewsBody.apply(count, offset);
             }
 
             @Override public void pwrite(IoBuffer buf, long offset, int flags) {

@@ -189,6 +189,63 @@ class OptionsIT extends ItBase {
         }
     }
 
+    /**
+     * -s on pipes serves data both ways: a write, then a read of it (the memory plugin's reads
+     * leave as views of its own memory, written to the pipe without a copy).
+     */
+    @Test
+    void singleOnPipesReadsBackWhatItWrote() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Server.argv("-s", "memory", "1M"));
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        try (var in = new java.io.DataInputStream(p.getInputStream());
+             var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(p.getOutputStream()))) {
+            in.readFully(new byte[18]); // NBDMAGIC, IHAVEOPT, handshake flags
+            out.writeInt(1); // fixed newstyle
+            out.writeLong(0x49484156454F5054L); // IHAVEOPT
+            out.writeInt(1); // NBD_OPT_EXPORT_NAME
+            out.writeInt(0); // the default export
+            out.flush();
+            assertEquals(1L << 20, in.readLong());
+            in.readFully(new byte[2 + 124]);
+            byte[] data = new byte[100_000]; // crosses 32 KiB chunks of the memory plugin
+            new java.util.Random(7).nextBytes(data);
+            request(out, 1, 1, 5000, data.length);
+            out.write(data);
+            out.flush();
+            assertEquals(0, simpleReplyError(in, 1));
+            request(out, 0, 2, 5000, data.length);
+            out.flush();
+            assertEquals(0, simpleReplyError(in, 2));
+            byte[] back = new byte[data.length];
+            in.readFully(back);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(data, back);
+            request(out, 2, 3, 0, 0); // NBD_CMD_DISC
+            out.flush();
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "-s did not end after NBD_CMD_DISC");
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static void request(java.io.DataOutputStream out, int type, long cookie, long offset, int length)
+            throws java.io.IOException {
+        out.writeInt(0x25609513);
+        out.writeShort(0);
+        out.writeShort(type);
+        out.writeLong(cookie);
+        out.writeLong(offset);
+        out.writeInt(length);
+    }
+
+    private static int simpleReplyError(java.io.DataInputStream in, long cookie) throws java.io.IOException {
+        assertEquals(0x67446698, in.readInt(), "simple reply magic");
+        int error = in.readInt();
+        assertEquals(cookie, in.readLong());
+        return error;
+    }
+
     @Test
     void sigintExitsZero() {
         Server s = unix("memory", "1G");

@@ -22,6 +22,10 @@ final class FlatStore implements Store {
         MemorySegment.copy(mem, offset, dst, 0, dst.byteSize());
     }
 
+    @Override public MemorySegment[] views(long offset, long length) {
+        return new MemorySegment[] {mem.asSlice(offset, length).asReadOnly()};
+    }
+
     @Override public void write(MemorySegment src, long offset) {
         MemorySegment.copy(src, 0, mem, offset, src.byteSize());
     }

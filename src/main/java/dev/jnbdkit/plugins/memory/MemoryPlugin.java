@@ -14,6 +14,7 @@ import dev.jnbdkit.spi.Sizes;
 import dev.jnbdkit.spi.ThreadModel;
 
 import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
 
 /**
  * {@code memory}: a RAM disk, as nbdkit-memory-plugin(1). {@code [size=]SIZE} (required) and
@@ -135,6 +136,11 @@ public final class MemoryPlugin implements Plugin {
 
         @Override public void pread(IoBuffer buf, long offset, int flags) {
             store.read(buf.segment(), offset);
+        }
+
+        /** Chunks are freed by the garbage collector (NativeAlloc), so views outlive a trim safely. */
+        @Override public MemorySegment[] preadViews(long count, long offset, int flags) {
+            return store.views(offset, count);
         }
 
         @Override public void pwrite(IoBuffer buf, long offset, int flags) {

@@ -143,6 +143,30 @@ final class SparseStore implements Store {
         }
     }
 
+    /**
+     * One view per chunk the range touches: the chunk itself, or the shared zeros for a hole. A
+     * chunk a later trim drops stays valid (the garbage collector frees it), showing the data
+     * the read saw.
+     */
+    @Override
+    public MemorySegment[] views(long offset, long length) {
+        long first = offset >>> CHUNK_SHIFT;
+        long last = (offset + length - 1) >>> CHUNK_SHIFT;
+        MemorySegment[] out = new MemorySegment[length == 0 ? 0 : (int) (last - first + 1)];
+        long pos = 0;
+        for (int i = 0; i < out.length; i++) {
+            long off = offset + pos;
+            long ci = off >>> CHUNK_SHIFT;
+            long in = off & CHUNK_MASK;
+            long n = Math.min(CHUNK - in, length - pos);
+            MemorySegment[] t = page(ci >>> PAGE_SHIFT);
+            MemorySegment c = t == null ? null : (MemorySegment) SLOT.getAcquire(t, (int) (ci & PAGE_MASK));
+            out[i] = (c == null ? ZEROS : c).asSlice(in, n).asReadOnly();
+            pos += n;
+        }
+        return out;
+    }
+
     @Override
     public void write(MemorySegment src, long offset) {
         long len = src.byteSize();

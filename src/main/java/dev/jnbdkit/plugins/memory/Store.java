@@ -9,6 +9,9 @@ interface Store {
     /** Fill {@code dst} with the bytes at {@code offset}. */
     void read(MemorySegment dst, long offset);
 
+    /** The {@code length} bytes at {@code offset} as views of the store's memory, in order. */
+    MemorySegment[] views(long offset, long length);
+
     /** Store {@code src} at {@code offset}. */
     void write(MemorySegment src, long offset);
 

@@ -42,6 +42,16 @@ class MemoryModelTest {
     @Property(tries = 50)
     void mallocMatchesModel(@ForAll @Size(max = 40) List<@From("ops") Op> ops) { check("malloc", ops); }
 
+    /** The zero-copy read: the handle's views, concatenated. */
+    static byte[] viewed(Handle h, long offset, int length) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(length);
+        for (java.lang.foreign.MemorySegment v : h.preadViews(length, offset, 0)) {
+            assertTrue(v.isReadOnly(), "a view must not let the server write into the disk");
+            out.writeBytes(v.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        }
+        return out.toByteArray();
+    }
+
     private void check(String allocator, List<Op> ops) {
         MemoryPlugin p = MemoryPluginTest.plugin("size=" + SIZE, "allocator=" + allocator);
         Handle h = p.open(MemoryPluginTest.CTX);
@@ -62,11 +72,15 @@ class MemoryModelTest {
                     h.zero(op.length, op.offset, Flags.MAY_TRIM);
                     Arrays.fill(model, op.offset, op.offset + op.length, (byte) 0);
                 }
-                default -> assertArrayEquals(Arrays.copyOfRange(model, op.offset, op.offset + op.length),
-                        TestIo.read(h, op.offset, op.length));
+                default -> {
+                    byte[] want = Arrays.copyOfRange(model, op.offset, op.offset + op.length);
+                    assertArrayEquals(want, TestIo.read(h, op.offset, op.length));
+                    assertArrayEquals(want, viewed(h, op.offset, op.length), "preadViews");
+                }
             }
         }
         assertArrayEquals(model, TestIo.read(h, 0, SIZE));
+        assertArrayEquals(model, viewed(h, 0, SIZE), "preadViews");
         // extents: cover [0, SIZE) exactly, and every hole reads as zeros in the model
         List<E> ex = TestIo.extents(h, 0, SIZE, 0);
         assertEquals(0, ex.getFirst().offset());

@@ -50,6 +50,32 @@ class MemoryPluginTest {
     }
 
     @Test
+    void aViewTakenBeforeATrimStillShowsTheDataTheReadSaw() {
+        Handle h = plugin("size=1M").open(CTX);
+        byte[] data = new byte[(int) CHUNK * 2];
+        Arrays.fill(data, (byte) 7);
+        TestIo.write(h, 0, data, 0);
+        var views = h.preadViews(CHUNK * 2, 0, 0);
+        assertEquals(2, views.length, "one view per chunk");
+        h.trim(CHUNK * 2, 0, 0);
+        System.gc(); // a dropped chunk must not be freed while a view references it
+        for (var v : views) {
+            for (long i = 0; i < v.byteSize(); i++) assertEquals(7, v.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i));
+        }
+        assertArrayEquals(new byte[(int) CHUNK * 2], MemoryModelTest.viewed(h, 0, (int) CHUNK * 2));
+    }
+
+    @Test
+    void viewsOfAHoleAreZerosAndCannotBeWritten() {
+        Handle h = plugin("size=1M").open(CTX);
+        var views = h.preadViews(100, CHUNK - 50, 0);
+        assertEquals(2, views.length, "the range crosses a chunk boundary");
+        assertEquals(50, views[0].byteSize());
+        assertThrows(IllegalArgumentException.class, () -> views[0].set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1));
+        assertArrayEquals(new byte[100], MemoryModelTest.viewed(h, CHUNK - 50, 100));
+    }
+
+    @Test
     void sizeIsRequired() {
         MemoryPlugin p = new MemoryPlugin();
         PluginException e = assertThrows(PluginException.class, p::configComplete);
