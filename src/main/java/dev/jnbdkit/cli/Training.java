@@ -18,7 +18,10 @@ import java.nio.file.Path;
  * The training run for the JVM's AOT cache (run at build time with -XX:AOTCacheOutput): starts
  * the real server the way users do, for the memory plugin and, when a Python script is given,
  * the python plugin, and sends one client's typical session through it, so that the classes and
- * linkage of a cold start to the first answered request are in the cache.
+ * linkage of a cold start to the first answered request are in the cache. Then a few thousand
+ * pipelined reads and writes from several connections, as nbdcopy and qemu send them: the cache
+ * also keeps the method profiles this gathers, so a fresh server's JIT compiles its hot paths
+ * from the first request instead of profiling them again during a user's first copy.
  */
 public final class Training {
     private Training() {}
@@ -51,8 +54,72 @@ public final class Training {
         } catch (IOException e) {
             System.err.println("training: " + String.join(" ", plugin) + ": " + e.getMessage());
         }
+        Thread[] traffic = new Thread[TRAFFIC_CONNECTIONS];
+        for (int i = 0; i < traffic.length; i++) {
+            int seed = i;
+            traffic[i] = Thread.ofPlatform().start(() -> {
+                try (SocketChannel c = connect(socket)) {
+                    traffic(c, seed);
+                } catch (Exception e) {
+                    System.err.println("training: " + String.join(" ", plugin) + ": " + e.getMessage());
+                }
+            });
+        }
+        for (Thread t : traffic) t.join();
         Nbdkit.shutdown();
         server.join(10_000);
+    }
+
+    private static final int TRAFFIC_CONNECTIONS = 4;
+    private static final int TRAFFIC_BATCHES = 150;
+    private static final int TRAFFIC_DEPTH = 16;
+
+    /**
+     * Batches of {@link #TRAFFIC_DEPTH} requests sent before their replies are read (so that
+     * several workers serve them and replies are combined): 256 KiB and 4 KiB writes and reads
+     * and block status, within the first MiB of the export, and in each batch one of the other
+     * commands, so that the profiles show them taken (a branch the profile says is never taken
+     * costs a recompilation when a client first uses it).
+     */
+    private static void traffic(SocketChannel c, int seed) throws IOException {
+        read(c, 18);
+        write(c, ByteBuffer.allocate(4).putInt(Nbd.FLAG_C_FIXED_NEWSTYLE | Nbd.FLAG_C_NO_ZEROES).flip());
+        option(c, Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
+        byte[] ctx = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.US_ASCII);
+        option(c, Nbd.OPT_SET_META_CONTEXT,
+                ByteBuffer.allocate(12 + ctx.length).putInt(0).putInt(1).putInt(ctx.length).put(ctx).array());
+        option(c, Nbd.OPT_GO, ByteBuffer.allocate(6).putInt(0).putShort((short) 0).array());
+        byte[] big = new byte[256 * 1024];
+        byte[] small = new byte[4096];
+        java.util.Random rnd = new java.util.Random(seed);
+        rnd.nextBytes(big);
+        long cookie = 1;
+        for (int b = 0; b < TRAFFIC_BATCHES; b++) {
+            for (int i = 0; i < TRAFFIC_DEPTH; i++) {
+                int kind = i == TRAFFIC_DEPTH - 1 ? 5 + b % 4 : (b + i) % 5;
+                long off = kind < 2 ? 256L * 1024 * rnd.nextInt(4) : 4096L * rnd.nextInt(256);
+                Request r = switch (kind) {
+                    case 0 -> new Request(0, Nbd.CMD_WRITE, cookie++, off, big.length);
+                    case 1 -> new Request(0, Nbd.CMD_READ, cookie++, off, big.length);
+                    case 2 -> new Request(0, Nbd.CMD_WRITE, cookie++, off, small.length);
+                    case 3 -> new Request(0, Nbd.CMD_READ, cookie++, off, small.length);
+                    case 4 -> new Request(0, Nbd.CMD_BLOCK_STATUS, cookie++, off, 65536);
+                    case 5 -> new Request(0, Nbd.CMD_FLUSH, cookie++, 0, 0);
+                    case 6 -> new Request(0, Nbd.CMD_TRIM, cookie++, off, small.length);
+                    case 7 -> new Request(0, Nbd.CMD_WRITE_ZEROES, cookie++, off, small.length);
+                    default -> new Request(Nbd.CMD_FLAG_FUA, Nbd.CMD_WRITE, cookie++, off, small.length);
+                };
+                ByteBuffer h = ByteBuffer.allocate(Nbd.REQUEST_SIZE);
+                RequestDecoder.encode(h, r, false);
+                write(c, h.flip());
+                if (kind == 0) write(c, ByteBuffer.wrap(big));
+                if (kind == 2 || kind == 8) write(c, ByteBuffer.wrap(small));
+            }
+            for (int i = 0; i < TRAFFIC_DEPTH; i++) reply(c);
+        }
+        ByteBuffer h = ByteBuffer.allocate(Nbd.REQUEST_SIZE);
+        RequestDecoder.encode(h, new Request(0, Nbd.CMD_DISC, cookie, 0, 0), false);
+        write(c, h.flip());
     }
 
     /** The socket file appears at bind(), a moment before listen(): retry a refused connection. */
@@ -105,6 +172,11 @@ public final class Training {
         if (payload != null) b.put(payload);
         write(c, b.flip());
         if (r.type() == Nbd.CMD_DISC) return;
+        reply(c);
+    }
+
+    /** Reads one reply, simple or structured (one chunk with DONE, as this server sends). */
+    private static void reply(SocketChannel c) throws IOException {
         ByteBuffer h = read(c, 4);
         int magic = h.getInt();
         if (magic == Nbd.SIMPLE_REPLY_MAGIC) {

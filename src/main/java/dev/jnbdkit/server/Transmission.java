@@ -186,72 +186,97 @@ final class Transmission {
         return t.skip(length, drainScratch);
     }
 
-    /** Runs one request and queues its reply. Every buffer and byte of budget is given back. */
+    /**
+     * Runs one request and queues its reply. Every buffer and byte of budget is given back. Each
+     * kind of command has its own small method, so that the JIT compiles the hot ones (read,
+     * write) on their own, and a command seen for the first time late (a flush at the end of a
+     * copy) recompiles only its own method.
+     */
     private void serve(Job job) {
         Request r = job.request();
-        IoBuffer readBuf = null;
         boolean budgetHandedOver = false;
         try {
             if (job.refusal() != null) {
                 error(r, job.refusal());
                 return;
             }
-            long off = r.offset();
-            long len = r.length();
-            boolean fua = r.has(Nbd.CMD_FLAG_FUA);
             switch (r.type()) {
-                case Nbd.CMD_READ -> {
-                    MemorySegment[] views = session.readViews(len, off, r.has(Nbd.CMD_FLAG_DF));
-                    if (views != null) {
-                        ByteBuffer[] parts = new ByteBuffer[views.length + 1];
-                        parts[0] = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE + 8);
-                        encoder.readData(parts[0], r, len);
-                        parts[0].flip();
-                        for (int i = 0; i < views.length; i++) parts[i + 1] = views[i].asByteBuffer();
-                        budgetHandedOver = true;
-                        writer.send(parts, () -> inFlightBytes.release(job.budget()));
-                        return;
-                    }
-                    readBuf = pool.allocate(len);
-                    session.read(readBuf, off, r.has(Nbd.CMD_FLAG_DF));
-                    ByteBuffer h = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE + 8);
-                    encoder.readData(h, r, len);
-                    IoBuffer sent = readBuf;
-                    readBuf = null;
-                    budgetHandedOver = true;
-                    writer.send(new ByteBuffer[] {h.flip(), sent.byteBuffer()}, () -> {
-                        sent.release();
-                        inFlightBytes.release(job.budget());
-                    });
-                    return;
-                }
-                case Nbd.CMD_WRITE -> session.write(job.payload(), off, fua);
-                case Nbd.CMD_FLUSH -> session.flush();
-                case Nbd.CMD_TRIM -> session.trim(len, off, fua);
-                case Nbd.CMD_CACHE -> session.cache(len, off);
-                case Nbd.CMD_WRITE_ZEROES -> session.zero(len, off, !r.has(Nbd.CMD_FLAG_NO_HOLE), fua,
-                        r.has(Nbd.CMD_FLAG_FAST_ZERO));
-                case Nbd.CMD_BLOCK_STATUS -> {
-                    ExtentList ex = session.extents(len, off, r.has(Nbd.CMD_FLAG_REQ_ONE));
-                    ByteBuffer b = ByteBuffer.allocate(encoder.blockStatusSize(ex.count()));
-                    encoder.blockStatus(b, r, Nbd.BASE_ALLOCATION_ID, ex.lengths(), ex.types(), ex.count());
+                case Nbd.CMD_READ -> budgetHandedOver = read(r, job.budget());
+                case Nbd.CMD_BLOCK_STATUS -> blockStatus(r);
+                default -> {
+                    command(r, job.payload());
+                    ByteBuffer b = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE);
+                    encoder.ok(b, r);
                     writer.send(new ByteBuffer[] {b.flip()}, null);
-                    return;
                 }
-                default -> throw new NbdError(Nbd.EINVAL, "invalid request: unknown command " + r.type());
             }
-            ByteBuffer b = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE);
-            encoder.ok(b, r);
-            writer.send(new ByteBuffer[] {b.flip()}, null);
         } catch (NbdError e) {
             error(r, e);
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             Log.error(Nbd.commandName(r.type()) + ": " + e);
             error(r, new NbdError(Nbd.EIO, Nbd.commandName(r.type()) + " failed"));
         } finally {
-            if (readBuf != null) readBuf.release();
             if (job.payload() != null) job.payload().release();
             if (!budgetHandedOver) inFlightBytes.release(job.budget());
+        }
+    }
+
+    /**
+     * Queues a read's data: views of the plugin's own memory when it offers them, else a pooled
+     * buffer the plugin fills. Returns true: the byte budget then travels with the reply and is
+     * given back once the data is sent.
+     */
+    private boolean read(Request r, int budget) {
+        long len = r.length();
+        boolean df = r.has(Nbd.CMD_FLAG_DF);
+        MemorySegment[] views = session.readViews(len, r.offset(), df);
+        if (views != null) {
+            ByteBuffer[] parts = new ByteBuffer[views.length + 1];
+            parts[0] = dataHeader(r, len);
+            for (int i = 0; i < views.length; i++) parts[i + 1] = views[i].asByteBuffer();
+            writer.send(parts, () -> inFlightBytes.release(budget));
+            return true;
+        }
+        IoBuffer buf = pool.allocate(len);
+        try {
+            session.read(buf, r.offset(), df);
+        } catch (RuntimeException | Error e) {
+            buf.release();
+            throw e;
+        }
+        writer.send(new ByteBuffer[] {dataHeader(r, len), buf.byteBuffer()}, () -> {
+            buf.release();
+            inFlightBytes.release(budget);
+        });
+        return true;
+    }
+
+    private ByteBuffer dataHeader(Request r, long len) {
+        ByteBuffer h = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE + 8);
+        encoder.readData(h, r, len);
+        return h.flip();
+    }
+
+    private void blockStatus(Request r) {
+        ExtentList ex = session.extents(r.length(), r.offset(), r.has(Nbd.CMD_FLAG_REQ_ONE));
+        ByteBuffer b = ByteBuffer.allocate(encoder.blockStatusSize(ex.count()));
+        encoder.blockStatus(b, r, Nbd.BASE_ALLOCATION_ID, ex.lengths(), ex.types(), ex.count());
+        writer.send(new ByteBuffer[] {b.flip()}, null);
+    }
+
+    /** The commands whose reply is a plain "done". */
+    private void command(Request r, IoBuffer payload) {
+        long off = r.offset();
+        long len = r.length();
+        boolean fua = r.has(Nbd.CMD_FLAG_FUA);
+        switch (r.type()) {
+            case Nbd.CMD_WRITE -> session.write(payload, off, fua);
+            case Nbd.CMD_FLUSH -> session.flush();
+            case Nbd.CMD_TRIM -> session.trim(len, off, fua);
+            case Nbd.CMD_CACHE -> session.cache(len, off);
+            case Nbd.CMD_WRITE_ZEROES -> session.zero(len, off, !r.has(Nbd.CMD_FLAG_NO_HOLE), fua,
+                    r.has(Nbd.CMD_FLAG_FAST_ZERO));
+            default -> throw new NbdError(Nbd.EINVAL, "invalid request: unknown command " + r.type());
         }
     }
 
