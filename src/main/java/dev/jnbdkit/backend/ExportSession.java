@@ -43,6 +43,8 @@ public final class ExportSession implements AutoCloseable {
     private final String description;
     /** The handle overrides {@link Handle#preadViews}: reads try it first. */
     private final boolean offersViews;
+    /** The handle overrides {@link Handle#pwriteViews}: writes try it first. */
+    private final boolean offersWriteViews;
     private volatile boolean closed;
 
     ExportSession(Backend backend, Handle handle) {
@@ -57,7 +59,8 @@ public final class ExportSession implements AutoCloseable {
         this.fua = f == null ? FuaMode.NONE : f;
         this.canTrim = canWrite && backend.call("can_trim", handle::canTrim);
         this.canZero = canWrite && backend.call("can_zero", handle::canZero);
-        this.offersViews = overridesPreadViews(handle.getClass());
+        this.offersViews = overrides(handle.getClass(), "preadViews");
+        this.offersWriteViews = canWrite && overrides(handle.getClass(), "pwriteViews");
         this.canFastZero = canWrite && backend.call("can_fast_zero", handle::canFastZero);
         this.canExtents = backend.call("can_extents", handle::canExtents);
         CacheMode c = backend.call("can_cache", handle::canCache);
@@ -123,20 +126,43 @@ public final class ExportSession implements AutoCloseable {
         if (!offersViews) return null;
         MemorySegment[] views = backend.call("pread", false, df, () -> handle.preadViews(count, offset, 0));
         if (views == null) return null;
-        long total = 0;
-        for (MemorySegment v : views) total += v.byteSize();
-        if (total != count) {
-            Log.error("pread: the plugin's views hold " + total + " bytes, not the " + count + " asked for");
-            throw new NbdError(Nbd.EIO, "pread failed");
-        }
+        checkViews("pread", views, count);
         return views;
     }
 
-    private static boolean overridesPreadViews(Class<?> type) {
+    /** Whether the handle implements one of the optional (count, offset, flags) view callbacks. */
+    private static boolean overrides(Class<?> type, String method) {
         try {
-            return type.getMethod("preadViews", long.class, long.class, int.class).getDeclaringClass() != Handle.class;
+            return type.getMethod(method, long.class, long.class, int.class).getDeclaringClass() != Handle.class;
         } catch (NoSuchMethodException e) {
             return false;
+        }
+    }
+
+    /**
+     * Where a write's data can be read to directly: views of the plugin's own memory, or null
+     * when it has none to offer (then {@link #write}). Once the data is in, the caller calls
+     * {@link #writtenThroughViews}. Views that do not add up to the range are a plugin bug (EIO).
+     */
+    public MemorySegment[] writeViews(long count, long offset, boolean fua) {
+        if (!offersWriteViews) return null;
+        MemorySegment[] views = backend.call("pwrite", () -> handle.pwriteViews(count, offset, fuaFlag(fua)));
+        if (views == null) return null;
+        checkViews("pwrite", views, count);
+        return views;
+    }
+
+    /** A write's data is in the views {@link #writeViews} gave: what remains is FUA emulation. */
+    public void writtenThroughViews(boolean fua) {
+        emulatedFua(fua);
+    }
+
+    private static void checkViews(String callback, MemorySegment[] views, long count) {
+        long total = 0;
+        for (MemorySegment v : views) total += v.byteSize();
+        if (total != count) {
+            Log.error(callback + ": the plugin's views hold " + total + " bytes, not the " + count + " asked for");
+            throw new NbdError(Nbd.EIO, callback + " failed");
         }
     }
 

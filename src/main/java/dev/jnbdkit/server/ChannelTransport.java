@@ -24,6 +24,18 @@ final class ChannelTransport implements Transport {
     @Override public int read(ByteBuffer dst) throws IOException { return channel.read(dst); }
 
     @Override
+    public boolean readFully(ByteBuffer[] dsts) throws IOException {
+        long total = 0;
+        for (ByteBuffer b : dsts) total += b.remaining();
+        while (total > 0) {
+            long n = channel.read(dsts);
+            if (n < 0) return false;
+            total -= n;
+        }
+        return true;
+    }
+
+    @Override
     public void writeFully(ByteBuffer... srcs) throws IOException {
         long total = 0;
         for (ByteBuffer b : srcs) total += b.remaining();

@@ -37,8 +37,15 @@ final class Transmission {
      */
     private static final int IN_FLIGHT_BYTES = 2 * Nbd.MAX_REQUEST_SIZE;
 
-    /** One request read from the client: to run, or already refused. */
-    private record Job(Request request, IoBuffer payload, int budget, NbdError refusal) {}
+    /**
+     * One request read from the client: to run, or already refused. A write's data is either
+     * in {@code payload} or, when {@code written}, already in the plugin's memory (write views).
+     */
+    private record Job(Request request, IoBuffer payload, int budget, NbdError refusal, boolean written) {
+        Job(Request request, IoBuffer payload, int budget, NbdError refusal) {
+            this(request, payload, budget, refusal, false);
+        }
+    }
 
     private static final Job END = new Job(null, null, 0, null);
 
@@ -149,6 +156,25 @@ final class Transmission {
             int budget = r.type() == Nbd.CMD_READ || write ? (int) r.length() : 0;
             inFlightBytes.acquireUninterruptibly(budget);
             if (!write) return new Job(r, null, budget, null);
+            MemorySegment[] views;
+            try {
+                views = session.writeViews(r.length(), r.offset(), r.has(Nbd.CMD_FLAG_FUA));
+            } catch (NbdError e) {
+                inFlightBytes.release(budget);
+                if (!drain(r.length())) return END;
+                return new Job(r, null, 0, e);
+            }
+            if (views != null) {
+                ByteBuffer[] parts = new ByteBuffer[views.length];
+                for (int i = 0; i < views.length; i++) parts[i] = views[i].asByteBuffer();
+                boolean ok = false;
+                try {
+                    ok = t.readFully(parts);
+                } finally {
+                    if (!ok) inFlightBytes.release(budget);
+                }
+                return ok ? new Job(r, null, budget, null, true) : END;
+            }
             IoBuffer buf;
             try {
                 buf = pool.allocate(r.length());
@@ -204,7 +230,8 @@ final class Transmission {
                 case Nbd.CMD_READ -> budgetHandedOver = read(r, job.budget());
                 case Nbd.CMD_BLOCK_STATUS -> blockStatus(r);
                 default -> {
-                    command(r, job.payload());
+                    if (job.written()) session.writtenThroughViews(r.has(Nbd.CMD_FLAG_FUA));
+                    else command(r, job.payload());
                     ByteBuffer b = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE);
                     encoder.ok(b, r);
                     writer.send(new ByteBuffer[] {b.flip()}, null);

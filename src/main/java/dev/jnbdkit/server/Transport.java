@@ -32,6 +32,14 @@ public interface Transport extends Closeable {
         return true;
     }
 
+    /** Fills every buffer in order (one scattering read where possible); false if the stream ended first. */
+    default boolean readFully(ByteBuffer[] dsts) throws IOException {
+        for (ByteBuffer d : dsts) {
+            if (!readFully(d)) return false;
+        }
+        return true;
+    }
+
     /** Reads and discards {@code count} bytes; false if the stream ended first. */
     default boolean skip(long count, ByteBuffer scratch) throws IOException {
         while (count > 0) {

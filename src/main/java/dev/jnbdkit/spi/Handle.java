@@ -72,6 +72,21 @@ public interface Handle {
      */
     default MemorySegment[] preadViews(long count, long offset, int flags) { return null; }
 
+    /**
+     * Optional, the counterpart of {@link #preadViews} for writes: writable views of the native
+     * memory that holds the {@code count} bytes at {@code offset}, in order, into which the server
+     * reads the write's data straight from the client, instead of reading it into a request
+     * buffer and calling {@link #pwrite}. Null (the default) means: use {@link #pwrite}.
+     *
+     * <p>The data lands while it arrives, so the plugin must be one where that is all a write is
+     * (no checksums, journals or write-through to elsewhere). If the client vanishes mid-payload,
+     * part of the range holds new data: the write was never acknowledged, and NBD promises
+     * nothing about unacknowledged writes. FUA is handled as for {@link #pwrite}: with
+     * {@link FuaMode#EMULATE} the server flushes after the data is in. Flags: {@link Flags#FUA}
+     * when FuaMode is NATIVE.
+     */
+    default MemorySegment[] pwriteViews(long count, long offset, int flags) { return null; }
+
     /** Write {@code buf} at {@code offset}. Flags: {@link Flags#FUA} when FuaMode is NATIVE. */
     default void pwrite(IoBuffer buf, long offset, int flags) {
         throw new PluginException(Errno.EROFS, "pwrite not supported");

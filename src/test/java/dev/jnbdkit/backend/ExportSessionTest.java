@@ -377,4 +377,26 @@ class ExportSessionTest {
             assertEquals(Nbd.ENOSPC, nbdError(() -> s.readViews(512, 0, false)));
         }
     }
+
+    @Test
+    void writeViewsAreCheckedAndEmulateFuaAfterTheData() {
+        FakePlugin p = new FakePlugin();
+        try (ExportSession s = open(p)) {
+            assertNull(s.writeViews(512, 0, false), "a handle with no views to offer: use pwrite");
+        }
+        MemorySegment mem = MemorySegment.ofArray(new byte[1024]);
+        p.writeViewsBody = (count, offset) -> new MemorySegment[] {mem.asSlice(offset, count)};
+        try (ExportSession s = open(p)) {
+            assertEquals(512, s.writeViews(512, 0, true)[0].byteSize());
+            int flushes = p.calls("flush");
+            s.writtenThroughViews(true);
+            assertEquals(flushes + 1, p.calls("flush"), "FUA emulated by a flush once the data is in");
+            p.writeViewsBody = (count, offset) -> new MemorySegment[] {mem.asSlice(offset, count + 1)};
+            assertEquals(Nbd.EIO, nbdError(() -> s.writeViews(512, 0, false)), "views one byte too long are a plugin bug");
+        }
+        p.canWrite = false;
+        try (ExportSession s = open(p)) {
+            assertNull(s.writeViews(512, 0, false), "a read-only handle is never written through views");
+        }
+    }
 }

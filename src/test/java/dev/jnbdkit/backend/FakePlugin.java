@@ -50,6 +50,8 @@ public class FakePlugin implements Plugin {
     public BiConsumer<Long, ExtentSink> extentsBody = null;
     /** What {@link Handle#preadViews} answers, called with (count, offset); null: no views (use pread). */
     public java.util.function.BiFunction<Long, Long, MemorySegment[]> viewsBody = null;
+    /** What {@link Handle#pwriteViews} answers, called with (count, offset); null: use pwrite. */
+    public java.util.function.BiFunction<Long, Long, MemorySegment[]> writeViewsBody = null;
 
     /** callback name → errno to fail with. */
     public final Map<String, Integer> failWith = new ConcurrentHashMap<>();
@@ -124,6 +126,11 @@ public class FakePlugin implements Plugin {
             @Override public MemorySegment[] preadViews(long count, long offset, int flags) {
                 count("pread_views");
                 return viewsBody == null ? null : viewsBody.apply(count, offset);
+            }
+
+            @Override public MemorySegment[] pwriteViews(long count, long offset, int flags) {
+                count("pwrite_views");
+                return writeViewsBody == null ? null : writeViewsBody.apply(count, offset);
             }
 
             @Override public void pwrite(IoBuffer buf, long offset, int flags) {

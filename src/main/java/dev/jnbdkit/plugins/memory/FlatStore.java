@@ -26,6 +26,10 @@ final class FlatStore implements Store {
         return new MemorySegment[] {mem.asSlice(offset, length).asReadOnly()};
     }
 
+    @Override public MemorySegment[] writableViews(long offset, long length) {
+        return new MemorySegment[] {mem.asSlice(offset, length)};
+    }
+
     @Override public void write(MemorySegment src, long offset) {
         MemorySegment.copy(src, 0, mem, offset, src.byteSize());
     }

@@ -143,6 +143,11 @@ public final class MemoryPlugin implements Plugin {
             return store.views(offset, count);
         }
 
+        /** A write is only its bytes landing in memory: the server may read them straight in. */
+        @Override public MemorySegment[] pwriteViews(long count, long offset, int flags) {
+            return store.writableViews(offset, count);
+        }
+
         @Override public void pwrite(IoBuffer buf, long offset, int flags) {
             store.write(buf.segment(), offset);
         }

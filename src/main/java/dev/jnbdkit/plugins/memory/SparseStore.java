@@ -150,9 +150,7 @@ final class SparseStore implements Store {
      */
     @Override
     public MemorySegment[] views(long offset, long length) {
-        long first = offset >>> CHUNK_SHIFT;
-        long last = (offset + length - 1) >>> CHUNK_SHIFT;
-        MemorySegment[] out = new MemorySegment[length == 0 ? 0 : (int) (last - first + 1)];
+        MemorySegment[] out = new MemorySegment[chunksTouched(offset, length)];
         long pos = 0;
         for (int i = 0; i < out.length; i++) {
             long off = offset + pos;
@@ -165,6 +163,29 @@ final class SparseStore implements Store {
             pos += n;
         }
         return out;
+    }
+
+    /**
+     * One writable view per chunk the range touches, allocating missing chunks as a write does.
+     * Data read into them is stored as it arrives; a chunk a racing trim drops meanwhile takes
+     * its part of the data with it (as if the trim came after the write).
+     */
+    @Override
+    public MemorySegment[] writableViews(long offset, long length) {
+        MemorySegment[] out = new MemorySegment[chunksTouched(offset, length)];
+        long pos = 0;
+        for (int i = 0; i < out.length; i++) {
+            long off = offset + pos;
+            long in = off & CHUNK_MASK;
+            long n = Math.min(CHUNK - in, length - pos);
+            out[i] = chunkOrCreate(off >>> CHUNK_SHIFT).asSlice(in, n);
+            pos += n;
+        }
+        return out;
+    }
+
+    private static int chunksTouched(long offset, long length) {
+        return length == 0 ? 0 : (int) (((offset + length - 1) >>> CHUNK_SHIFT) - (offset >>> CHUNK_SHIFT) + 1);
     }
 
     @Override

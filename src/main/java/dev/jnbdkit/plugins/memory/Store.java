@@ -12,6 +12,9 @@ interface Store {
     /** The {@code length} bytes at {@code offset} as views of the store's memory, in order. */
     MemorySegment[] views(long offset, long length);
 
+    /** Writable views of the memory for {@code length} bytes at {@code offset}, allocating it where needed. */
+    MemorySegment[] writableViews(long offset, long length);
+
     /** Store {@code src} at {@code offset}. */
     void write(MemorySegment src, long offset);
 
