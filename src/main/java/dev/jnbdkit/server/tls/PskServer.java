@@ -48,6 +48,10 @@ final class PskServer extends PSKTlsServer {
     @Override
     protected int[] getSupportedCipherSuites() { return TlsUtils.getSupportedCipherSuites(getCrypto(), SUITES); }
 
+    /** Our order, not the client's: see {@link X509Server#preferLocalCipherSuites}. */
+    @Override
+    protected boolean preferLocalCipherSuites() { return true; }
+
     @Override
     public TlsPSKExternal getExternalPSK(@SuppressWarnings("rawtypes") Vector identities) {
         for (Object o : identities) {

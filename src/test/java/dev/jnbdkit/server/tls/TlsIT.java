@@ -195,6 +195,17 @@ class TlsIT {
             ok(captive(SIZE_PSK.formatted(psk), "--tls=require", "--tls-psk=" + psk));
         }
 
+        /**
+         * GnuTLS offers ChaCha20-Poly1305 before AES-128-GCM; the server picks by its own order,
+         * AES-GCM (0x1301), which runs on the CPU's AES instructions, not BouncyCastle's Java ChaCha20.
+         */
+        @Test
+        void theServerChoosesAesGcmOverChaCha20() throws Exception {
+            Result r = captive(SIZE_PSK.formatted(psk), "-v", "--tls=require", "--tls-psk=" + psk);
+            ok(r);
+            assertTrue(r.output().contains("TLS handshake complete: TLS 1.3, cipher suite 0x1301"), r::output);
+        }
+
         @Test
         void everyUserOfTheFile() throws Exception {
             ok(captive(SIZE_PSK.replace("alice@", "bob@").formatted(psk), "--tls=require", "--tls-psk=" + psk));
