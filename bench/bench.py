@@ -73,7 +73,7 @@ def find_ramdisk():
 
 
 def plugin_args(plugin, size):
-    if plugin == "memory":
+    if plugin in ("memory", "tls"):
         return ["memory", "size=%s" % size]
     return ["python", find_ramdisk(), "size=%s" % size]
 
@@ -103,17 +103,21 @@ def python_host_available():
 class Server:
     """One server process listening on a Unix socket, in the foreground."""
 
-    def __init__(self, server, plugin, size, tmp, extra_env=None):
+    def __init__(self, server, plugin, size, tmp, extra_env=None, psk=None):
         self.name = server
         self.sock = os.path.join(tmp, "%s-%s.sock" % (server, plugin))
         if os.path.exists(self.sock):
             os.unlink(self.sock)
         env = dict(SERVER_ENV, **(extra_env or {}))
         self.errlog = open(os.path.join(tmp, "%s-%s.log" % (server, plugin)), "ab")
-        self.cmd = server_cmd(server, plugin, size, ["-f", "-U", self.sock])
+        tls = ["--tls=require", "--tls-psk=" + psk] if psk else []
+        self.cmd = server_cmd(server, plugin, size, ["-f", "-U", self.sock] + tls)
         self.proc = subprocess.Popen(self.cmd, env=env, stdin=subprocess.DEVNULL,
                                      stdout=self.errlog, stderr=self.errlog, cwd=tmp)
-        self.uri = "nbd+unix:///?socket=" + self.sock
+        if psk:
+            self.uri = "nbds+unix://bench@/?socket=%s&tls-psk-file=%s" % (self.sock, psk)
+        else:
+            self.uri = "nbd+unix:///?socket=" + self.sock
         deadline = time.monotonic() + 120
         while True:
             if self.proc.poll() is not None:
@@ -273,6 +277,36 @@ def startup(plugin, cfg, tmp, results):
     results[("client", "nbdsh-baseline")] = [{"jnbdkit": b, "nbdkit": b} for b in base]
 
 
+def tls_rounds(cfg, tmp, srcfile, results):
+    """nbdcopy in and out over TLS (PSK, as libnbd users set it up) on the memory plugin: the
+    same client work for both servers, so the difference is the servers' TLS records and crypto."""
+    psk = os.path.join(tmp, "bench.psk")
+    with open(psk, "w") as f:
+        f.write("bench:%s\n" % os.urandom(32).hex())
+    os.chmod(psk, 0o600)
+    for r in range(cfg.rounds):
+        order = SERVERS if r % 2 == 0 else SERVERS[::-1]
+        log("[tls] round %d/%d: starting servers" % (r + 1, cfg.rounds))
+        servers = {}
+        try:
+            for s in SERVERS:
+                servers[s] = Server(s, "tls", "1G", tmp, psk=psk)
+            # Warm-up: one untimed copy in (fio's nbd engine cannot read a PSK file).
+            for s in order:
+                nbdcopy(srcfile, servers[s].uri)
+            for i, (wid, src_dst) in enumerate((("copy-in", lambda s: (srcfile, servers[s].uri)),
+                                                ("copy-out", lambda s: (servers[s].uri, "null:")))):
+                val = {}
+                for s in (order if i % 2 == 0 else order[::-1]):
+                    val[s] = nbdcopy(*src_dst(s))
+                results.setdefault(("tls", wid), []).append(val)
+                log("  %-10s jnbdkit %8.1f MiB/s  nbdkit %8.1f MiB/s  ratio %.2f"
+                    % (wid, val["jnbdkit"] / MIB, val["nbdkit"] / MIB, val["jnbdkit"] / val["nbdkit"]))
+        finally:
+            for s in servers.values():
+                s.stop()
+
+
 def idle_rss(plugin, cfg, tmp, rss):
     """RSS of a server that has started and sits idle (no client yet)."""
     size = "1M" if plugin == "python" else "1G"
@@ -292,7 +326,9 @@ TARGETS = {
     # plugin -> (throughput floor, throughput aim)
     "python": (1.0, 1.2),
     "memory": (1.0, None),
+    "tls": (1.0, None),
 }
+WHAT = {"python": "Python ramdisk.py", "memory": "memory", "tls": "memory over TLS (PSK)"}
 START_MAX, START_AIM = 4.0, 3.0
 IDLE_RSS_MAX = 64 * MIB
 
@@ -327,7 +363,7 @@ def build_table(results, rss, plugins):
     bs_of = {w[0]: (4096 if w[3] == "4k" else MIB) for w in FIO_WORKLOADS}
     for plugin in plugins:
         floor, aim = TARGETS[plugin]
-        what = "Python ramdisk.py" if plugin == "python" else "memory"
+        what = WHAT[plugin]
         for wid, label in [(w[0], w[1]) for w in FIO_WORKLOADS] + COPY_WORKLOADS:
             vals = results.get((plugin, wid))
             if not vals:
@@ -485,8 +521,8 @@ def write_doc(path, body):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="a ~3-minute smoke run")
-    ap.add_argument("--only", default="python,memory,startup,rss",
-                    help="comma list of parts: python, memory, startup, rss (default: all)")
+    ap.add_argument("--only", default="python,memory,tls,startup,rss",
+                    help="comma list of parts: python, memory, tls, startup, rss (default: all)")
     ap.add_argument("--output", default=os.path.join(HOME, "docs", "benchmarks.md"))
     ap.add_argument("--no-write", action="store_true", help="print the table, don't write the doc")
     ap.add_argument("--command", default="bench/run", help=argparse.SUPPRESS)
@@ -523,7 +559,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="jnbdkit-bench.")
     srcfile = None
     try:
-        if {"python", "memory"} & parts:
+        if {"python", "memory", "tls"} & parts:
             shm = "/dev/shm" if os.path.isdir("/dev/shm") else tmp
             srcfile = os.path.join(shm, "jnbdkit-bench-src.%d" % os.getpid())
             log("writing 1 GiB of random data to %s" % srcfile)
@@ -533,6 +569,8 @@ def main():
         for p in plugins:
             if p in parts:
                 throughput_rounds(p, cfg, tmp, srcfile, results, rss)
+        if "tls" in parts:
+            tls_rounds(cfg, tmp, srcfile, results)
         if "startup" in parts:
             for p in plugins:
                 startup(p, cfg, tmp, results)
@@ -543,7 +581,12 @@ def main():
         if srcfile and os.path.exists(srcfile):
             os.unlink(srcfile)
     elapsed = time.monotonic() - t0
-    body, rows, missed = render(cfg, results, rss, plugins, cfg.command, started, elapsed, notes)
+    if "tls" in parts:
+        notes.append("TLS rows: the memory plugin with `--tls=require --tls-psk=FILE`, nbdcopy over "
+                     "`nbds+unix://` with `tls-psk-file` (TLS 1.3 PSK; jnbdkit: BouncyCastle with the "
+                     "JDK's AES-GCM, nbdkit: GnuTLS).")
+    body, rows, missed = render(cfg, results, rss, plugins + (["tls"] if "tls" in parts else []),
+                                cfg.command, started, elapsed, notes)
     print(body)
     if not cfg.no_write:
         write_doc(cfg.output, body)
