@@ -326,4 +326,50 @@ class TransmissionTest {
             c.disconnect();
         }
     }
+
+    /**
+     * A plugin that offers views of its memory for reads and writes: data goes both ways through
+     * them, a failing pwriteViews is an error reply with the payload skipped, and a client that
+     * vanishes mid-payload of a write costs nothing but its connection.
+     */
+    @Test
+    void readAndWriteViews() throws Exception {
+        java.lang.foreign.MemorySegment disk = java.lang.foreign.Arena.ofAuto().allocate(SIZE);
+        FakePlugin p = new FakePlugin();
+        // Views cut at every 4 KiB boundary, as a chunked store's would be.
+        java.util.function.BiFunction<Long, Long, java.lang.foreign.MemorySegment[]> chunks = (count, offset) -> {
+            List<java.lang.foreign.MemorySegment> l = new java.util.ArrayList<>();
+            for (long at = offset; at < offset + count; at = (at / 4096 + 1) * 4096) {
+                l.add(disk.asSlice(at, Math.min((at / 4096 + 1) * 4096, offset + count) - at));
+            }
+            return l.toArray(java.lang.foreign.MemorySegment[]::new);
+        };
+        p.viewsBody = chunks;
+        p.writeViewsBody = chunks;
+        try (TestServer s = TestServer.start(p)) {
+            try (RawClient c = s.ready()) {
+                byte[] data = new byte[10_000];
+                new java.util.Random(3).nextBytes(data);
+                c.write(0, 1, 1000, data);
+                c.expectOk(1);
+                assertArrayEquals(data, disk.asSlice(1000, data.length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                assertArrayEquals(data, c.read(2, 1000, data.length));
+                p.failWith.put("pwrite_views", Errno.ENOSPC);
+                c.write(0, 3, 0, new byte[8192]);
+                c.expectError(3, Nbd.ENOSPC);
+                p.failWith.clear();
+                assertArrayEquals(data, c.read(4, 1000, data.length), "the refused write's payload was skipped");
+            }
+            try (RawClient c = s.ready()) {
+                c.request(0, Nbd.CMD_WRITE, 5, 0, 65536);
+                c.send(new byte[1000]); // and vanish, 64 KiB short
+            }
+            try (RawClient c = s.ready()) {
+                stillWorks(c, 6);
+                c.disconnect();
+            }
+        }
+        assertTrue(p.calls("pread_views") >= 3 && p.calls("pwrite_views") >= 3, "the views were used");
+        assertEquals(0, p.calls("pwrite"), "no write went through a buffer");
+    }
 }
