@@ -82,13 +82,7 @@ public final class Training {
      * costs a recompilation when a client first uses it).
      */
     private static void traffic(SocketChannel c, int seed) throws IOException {
-        read(c, 18);
-        write(c, ByteBuffer.allocate(4).putInt(Nbd.FLAG_C_FIXED_NEWSTYLE | Nbd.FLAG_C_NO_ZEROES).flip());
-        option(c, Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
-        byte[] ctx = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.US_ASCII);
-        option(c, Nbd.OPT_SET_META_CONTEXT,
-                ByteBuffer.allocate(12 + ctx.length).putInt(0).putInt(1).putInt(ctx.length).put(ctx).array());
-        option(c, Nbd.OPT_GO, ByteBuffer.allocate(6).putInt(0).putShort((short) 0).array());
+        handshake(c);
         byte[] big = new byte[256 * 1024];
         byte[] small = new byte[4096];
         java.util.Random rnd = new java.util.Random(seed);
@@ -138,7 +132,8 @@ public final class Training {
     }
 
     /** Handshake with structured replies and base:allocation, then read, write, block status, disconnect. */
-    private static void client(SocketChannel c) throws IOException {
+    /** Fixed newstyle, structured replies, base:allocation, then GO on the default export. */
+    private static void handshake(SocketChannel c) throws IOException {
         read(c, 18);
         write(c, ByteBuffer.allocate(4).putInt(Nbd.FLAG_C_FIXED_NEWSTYLE | Nbd.FLAG_C_NO_ZEROES).flip());
         option(c, Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
@@ -146,6 +141,10 @@ public final class Training {
         option(c, Nbd.OPT_SET_META_CONTEXT,
                 ByteBuffer.allocate(12 + ctx.length).putInt(0).putInt(1).putInt(ctx.length).put(ctx).array());
         option(c, Nbd.OPT_GO, ByteBuffer.allocate(6).putInt(0).putShort((short) 0).array());
+    }
+
+    private static void client(SocketChannel c) throws IOException {
+        handshake(c);
         request(c, new Request(0, Nbd.CMD_WRITE, 1, 0, 4096), new byte[4096]);
         request(c, new Request(0, Nbd.CMD_READ, 2, 0, 4096), null);
         request(c, new Request(0, Nbd.CMD_BLOCK_STATUS, 3, 0, 65536), null);

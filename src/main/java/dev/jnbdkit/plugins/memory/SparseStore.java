@@ -149,21 +149,7 @@ final class SparseStore implements Store {
      * the read saw.
      */
     @Override
-    public MemorySegment[] views(long offset, long length) {
-        MemorySegment[] out = new MemorySegment[chunksTouched(offset, length)];
-        long pos = 0;
-        for (int i = 0; i < out.length; i++) {
-            long off = offset + pos;
-            long ci = off >>> CHUNK_SHIFT;
-            long in = off & CHUNK_MASK;
-            long n = Math.min(CHUNK - in, length - pos);
-            MemorySegment[] t = page(ci >>> PAGE_SHIFT);
-            MemorySegment c = t == null ? null : (MemorySegment) SLOT.getAcquire(t, (int) (ci & PAGE_MASK));
-            out[i] = (c == null ? ZEROS : c).asSlice(in, n).asReadOnly();
-            pos += n;
-        }
-        return out;
-    }
+    public MemorySegment[] views(long offset, long length) { return slices(offset, length, false); }
 
     /**
      * One writable view per chunk the range touches, allocating missing chunks as a write does.
@@ -171,21 +157,28 @@ final class SparseStore implements Store {
      * its part of the data with it (as if the trim came after the write).
      */
     @Override
-    public MemorySegment[] writableViews(long offset, long length) {
-        MemorySegment[] out = new MemorySegment[chunksTouched(offset, length)];
+    public MemorySegment[] writableViews(long offset, long length) { return slices(offset, length, true); }
+
+    /** The range cut at chunk boundaries: writable chunks (created where missing), or read-only ones. */
+    private MemorySegment[] slices(long offset, long length, boolean writable) {
+        int count = length == 0 ? 0 : (int) (((offset + length - 1) >>> CHUNK_SHIFT) - (offset >>> CHUNK_SHIFT) + 1);
+        MemorySegment[] out = new MemorySegment[count];
         long pos = 0;
-        for (int i = 0; i < out.length; i++) {
+        for (int i = 0; i < count; i++) {
             long off = offset + pos;
+            long ci = off >>> CHUNK_SHIFT;
             long in = off & CHUNK_MASK;
             long n = Math.min(CHUNK - in, length - pos);
-            out[i] = chunkOrCreate(off >>> CHUNK_SHIFT).asSlice(in, n);
+            if (writable) {
+                out[i] = chunkOrCreate(ci).asSlice(in, n);
+            } else {
+                MemorySegment[] t = page(ci >>> PAGE_SHIFT);
+                MemorySegment c = t == null ? null : (MemorySegment) SLOT.getAcquire(t, (int) (ci & PAGE_MASK));
+                out[i] = (c == null ? ZEROS : c).asSlice(in, n).asReadOnly();
+            }
             pos += n;
         }
         return out;
-    }
-
-    private static int chunksTouched(long offset, long length) {
-        return length == 0 ? 0 : (int) (((offset + length - 1) >>> CHUNK_SHIFT) - (offset >>> CHUNK_SHIFT) + 1);
     }
 
     @Override
