@@ -71,7 +71,7 @@ public final class Training {
     }
 
     private static final int TRAFFIC_CONNECTIONS = 4;
-    private static final int TRAFFIC_BATCHES = 150;
+    private static final int TRAFFIC_BATCHES = 20;
     private static final int TRAFFIC_DEPTH = 16;
 
     /**
