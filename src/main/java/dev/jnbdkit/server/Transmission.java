@@ -61,7 +61,8 @@ final class Transmission {
     private final BufferPool pool;
     private final Semaphore inFlightBytes = new Semaphore(IN_FLIGHT_BYTES);
     private final ReentrantLock readLock = new ReentrantLock();
-    private final ByteBuffer header;
+    private final RequestReader in;
+    private final int headerSize;
     private final List<Thread> workers = new CopyOnWriteArrayList<>();
     private ByteBuffer drainScratch;
     private volatile boolean ended;
@@ -79,7 +80,8 @@ final class Transmission {
         this.maxWorkers = parallel ? Math.max(1, server.settings().threads()) : 1;
         this.writer = new ReplyWriter(t);
         this.pool = new BufferPool(maxWorkers + 1);
-        this.header = ByteBuffer.allocateDirect(RequestDecoder.headerSize(encoder.extended()));
+        this.in = new RequestReader(t);
+        this.headerSize = RequestDecoder.headerSize(encoder.extended());
     }
 
     /** Serves requests until the client leaves; returns once every request is answered. */
@@ -130,12 +132,11 @@ final class Transmission {
     /** Reads the next request (under the read lock). */
     private Job next() {
         try {
-            header.clear();
-            if (!t.readFully(header)) {
+            ByteBuffer header = in.next(headerSize);
+            if (header == null) {
                 Log.debug("client closed the connection");
                 return END;
             }
-            header.flip();
             Request r = RequestDecoder.decode(header, encoder.extended());
             if (r.type() == Nbd.CMD_DISC) {
                 Log.debug("client sent NBD_CMD_DISC");
@@ -169,7 +170,7 @@ final class Transmission {
                 for (int i = 0; i < views.length; i++) parts[i] = views[i].asByteBuffer();
                 boolean ok = false;
                 try {
-                    ok = t.readFully(parts);
+                    ok = in.readFully(parts);
                 } finally {
                     if (!ok) inFlightBytes.release(budget);
                 }
@@ -186,7 +187,7 @@ final class Transmission {
             }
             boolean ok = false;
             try {
-                ok = t.readFully(buf.byteBuffer());
+                ok = in.readFully(buf.byteBuffer());
             } finally {
                 if (!ok) {
                     buf.release();
@@ -209,7 +210,7 @@ final class Transmission {
             return false;
         }
         if (drainScratch == null) drainScratch = ByteBuffer.allocate(64 * 1024);
-        return t.skip(length, drainScratch);
+        return in.skip(length, drainScratch);
     }
 
     /**
