@@ -59,8 +59,9 @@ public final class ExportSession implements AutoCloseable {
         this.fua = f == null ? FuaMode.NONE : f;
         this.canTrim = canWrite && backend.call("can_trim", handle::canTrim);
         this.canZero = canWrite && backend.call("can_zero", handle::canZero);
-        this.offersViews = overrides(handle.getClass(), "preadViews");
-        this.offersWriteViews = canWrite && overrides(handle.getClass(), "pwriteViews");
+        boolean[] views = VIEW_CALLBACKS.get(handle.getClass());
+        this.offersViews = views[0];
+        this.offersWriteViews = canWrite && views[1];
         this.canFastZero = canWrite && backend.call("can_fast_zero", handle::canFastZero);
         this.canExtents = backend.call("can_extents", handle::canExtents);
         CacheMode c = backend.call("can_cache", handle::canCache);
@@ -129,6 +130,17 @@ public final class ExportSession implements AutoCloseable {
         checkViews("pread", views, count);
         return views;
     }
+
+    /**
+     * Per handle class, once (not per connection): whether it implements {@link Handle#preadViews}
+     * and {@link Handle#pwriteViews}.
+     */
+    private static final ClassValue<boolean[]> VIEW_CALLBACKS = new ClassValue<>() {
+        @Override
+        protected boolean[] computeValue(Class<?> type) {
+            return new boolean[] {overrides(type, "preadViews"), overrides(type, "pwriteViews")};
+        }
+    };
 
     /** Whether the handle implements one of the optional (count, offset, flags) view callbacks. */
     private static boolean overrides(Class<?> type, String method) {
