@@ -246,6 +246,30 @@ class OptionsIT extends ItBase {
         return error;
     }
 
+    /**
+     * JNBDKIT_STARTUP_TRACE=1 on a socket-activated start (libnbd's [ CMD ]): the milestones of a
+     * cold start to one served client, each with its time since the launcher began, in order.
+     */
+    @Test
+    void startupTraceShowsTheMilestonesInOrder() {
+        List<String> argv = new java.util.ArrayList<>(List.of("nbdinfo", "--size", "--", "["));
+        argv.addAll(Server.argv("memory", "1M"));
+        argv.add("]");
+        Cmd.Result r = Cmd.of(argv).env("JNBDKIT_STARTUP_TRACE", "1").run().ok();
+        assertTrue(r.out().contains("1048576"), r.toString());
+        var m = java.util.regex.Pattern.compile(": startup: ([0-9]+\\.[0-9]) ms ([a-z -]+) \\[").matcher(r.err());
+        List<String> seen = new java.util.ArrayList<>();
+        double last = 0;
+        while (m.find()) {
+            double ms = Double.parseDouble(m.group(1));
+            assertTrue(ms >= last && ms < 60_000, "times since the launcher began only grow\n" + r.err());
+            last = ms;
+            seen.add(m.group(2));
+        }
+        assertEquals(List.of("main", "plugin found", "plugin ready", "listening", "serving", "accepted",
+                "handshake done", "connection closed"), seen.subList(0, Math.min(seen.size(), 8)), r.err());
+    }
+
     @Test
     void sigintExitsZero() {
         Server s = unix("memory", "1G");
