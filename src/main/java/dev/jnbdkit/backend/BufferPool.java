@@ -68,7 +68,7 @@ public final class BufferPool {
             try {
                 block = Arena.ofAuto().allocate(c.size, 4096);
             } catch (OutOfMemoryError e) {
-                throw new NbdError(dev.jnbdkit.protocol.Nbd.ENOMEM, "out of memory for a " + length + "-byte buffer");
+                throw new dev.jnbdkit.spi.PluginException(dev.jnbdkit.spi.Errno.ENOMEM, "out of memory for a " + length + "-byte buffer");
             }
         }
         return new Pooled(c, block, block.asSlice(0, length));

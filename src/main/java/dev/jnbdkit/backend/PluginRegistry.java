@@ -1,12 +1,19 @@
 package dev.jnbdkit.backend;
 
+import dev.jnbdkit.log.Log;
+import dev.jnbdkit.spi.Errno;
+import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.Plugin;
+import dev.jnbdkit.spi.PluginException;
 
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * The plugins that ship with jnbdkit, by the name typed on the command line. Classes are named
- * rather than referenced so that only the chosen plugin's classes load (start-up time).
+ * The plugins and filters that ship with jnbdkit, by the name typed on the command line. Classes
+ * are named rather than referenced so that only the chosen ones load (start-up time).
  */
 public final class PluginRegistry {
     private static final Map<String, String> BUILTIN = Map.of(
@@ -15,24 +22,46 @@ public final class PluginRegistry {
             "null", "dev.jnbdkit.plugins.nullplugin.NullPlugin",
             "python", "dev.jnbdkit.python.PythonPlugin");
 
+    private static final Map<String, String> FILTERS = Map.of(
+            "nofilter", "dev.jnbdkit.filters.nofilter.NoFilter");
+
     private PluginRegistry() {}
 
+    public static Set<String> builtinNames() { return new TreeSet<>(BUILTIN.keySet()); }
 
-    public static java.util.Set<String> builtinNames() { return new java.util.TreeSet<>(BUILTIN.keySet()); }
+    public static Set<String> filterNames() { return new TreeSet<>(FILTERS.keySet()); }
 
     /** A new instance of the built-in plugin {@code name}, or null if there is none. */
     public static Plugin builtin(String name) {
-        String cls = BUILTIN.get(name);
-        if (cls == null) return null;
-        try {
-            return (Plugin) Class.forName(cls).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("built-in plugin " + name + " is missing from this build: " + e, e);
-        }
+        return instantiate(BUILTIN.get(name), "plugin", name, Plugin.class);
     }
 
     /** The single plugin a user's jar provides through {@link java.util.ServiceLoader}. */
-    public static Plugin fromJar(java.nio.file.Path jar) {
+    public static Plugin fromJar(Path jar) {
         return JarPluginLoader.load(jar);
+    }
+
+    /**
+     * The filter {@code --filter=NAME} names: a built-in one, or the one a jar provides
+     * ({@code --filter=./x.jar}). Throws PluginException with nbdkit's message when there is none.
+     */
+    public static Filter filter(String name) {
+        if (JarPluginLoader.isJarPath(name)) return JarPluginLoader.loadFilter(Path.of(name));
+        Filter f = instantiate(FILTERS.get(name), "filter", name, Filter.class);
+        if (f == null) {
+            throw new PluginException(Errno.ENOENT, "cannot open filter '" + name
+                    + "': no such built-in filter or filter jar\n"
+                    + "Use '" + Log.program() + " --help' or read the nbdkit(1) manual page for documentation.");
+        }
+        return f;
+    }
+
+    private static <T> T instantiate(String cls, String kind, String name, Class<T> type) {
+        if (cls == null) return null;
+        try {
+            return type.cast(Class.forName(cls).getDeclaredConstructor().newInstance());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("built-in " + kind + " " + name + " is missing from this build: " + e, e);
+        }
     }
 }

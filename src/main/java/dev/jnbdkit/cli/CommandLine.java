@@ -62,7 +62,7 @@ public final class CommandLine {
                     "exit-with-parent"),
             spec(Id.EXPORT, 'e', "EXPORTNAME", "export name for the --run environment",
                     "export", "export-name", "exportname"),
-            spec(Id.FILTER, '\0', "FILTER", "stack a filter in front of the plugin (not supported yet)",
+            spec(Id.FILTER, '\0', "FILTER", "stack a filter in front of the plugin (repeatable; the first is outermost)",
                     "filter"),
             spec(Id.FOREGROUND, 'f', null, "do not fork into the background", "foreground", "no-fork"),
             spec(Id.GROUP, 'g', "GROUP", "change to this group after start-up", "group"),
@@ -266,7 +266,7 @@ public final class CommandLine {
 
     /** Refuses, with one clear line, options jnbdkit parses but cannot honour yet. */
     static void checkSupported(Options o) throws UsageException {
-        if (!o.filters().isEmpty()) throw fail("--filter is not supported yet");
+        
         if (o.selinuxLabel() != null) throw fail("--selinux-label is not supported yet");
         if (o.vsock()) throw fail("--vsock is not supported yet");
     }

@@ -1,7 +1,7 @@
 package dev.jnbdkit.cli;
 
-import dev.jnbdkit.backend.Backend;
 import dev.jnbdkit.backend.PluginRegistry;
+import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.log.LogSink;
 import dev.jnbdkit.log.StartupTrace;
@@ -12,6 +12,7 @@ import dev.jnbdkit.server.Server;
 import dev.jnbdkit.server.ServerSettings;
 import dev.jnbdkit.server.Transport;
 import dev.jnbdkit.server.tls.ServerTls;
+import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.PluginException;
 
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -94,44 +96,43 @@ public final class Main {
             }
         }
 
-        Plugin plugin = loadPlugin(o.plugin());
+        Stack stack = Stack.of(loadFilters(o.filters()), loadPlugin(o.plugin()), o.readonly());
         StartupTrace.mark("plugin found");
         try {
-            return runPlugin(plugin, o, stdio, socketActivation, child, out);
+            return runStack(stack, o, stdio, socketActivation, child, out);
         } finally {
             // Always, as nbdkit's exit handler: a Python plugin flushes its output here.
-            try {
-                plugin.unload();
-            } catch (RuntimeException e) {
-                Log.error("unload: " + e.getMessage());
-            }
+            stack.unload();
         }
     }
 
-    private static int runPlugin(Plugin plugin, Options o, Transport stdio, boolean socketActivation, boolean child,
-                                 PrintStream out) {
+    private static int runStack(Stack stack, Options o, Transport stdio, boolean socketActivation, boolean child,
+                                PrintStream out) {
         try {
-            plugin.load();
+            stack.load();
             if (o.help()) {
-                printPluginHelp(out, plugin);
+                Help.print(out);
+                out.println();
+                stack.printHelp(out);
+                out.flush();
                 return 0;
             }
             if (o.version()) {
                 VersionInfo.printVersion(out);
-                out.println(plugin.name() + " " + (plugin.version() != null ? plugin.version() : VersionInfo.VERSION));
+                stack.printVersions(out, VersionInfo.VERSION);
                 return 0;
             }
             warnDebugFlags(o.debugFlags());
-            configure(plugin, o.pluginArgs());
+            configure(stack, o.pluginArgs());
             if (o.dumpPlugin()) {
-                DumpPlugin.print(out, plugin, VersionInfo.NBDKIT_COMPAT_VERSION);
-                plugin.dumpPlugin(out);
+                DumpPlugin.print(out, stack, VersionInfo.NBDKIT_COMPAT_VERSION);
+                stack.plugin().dumpPlugin(out);
                 out.flush();
                 return 0;
             }
-            plugin.configComplete();
-            Log.debug("using thread model " + plugin.threadModel().nbdkitName());
-            plugin.getReady();
+            stack.configComplete();
+            Log.debug("using thread model " + stack.threadModel().nbdkitName());
+            stack.getReady();
             StartupTrace.mark("plugin ready");
         } catch (PluginException e) {
             throw new Fatal(e.getMessage());
@@ -149,33 +150,32 @@ public final class Main {
             Log.debug("TLS is not possible with the oldstyle protocol (-o): serving plaintext");
             tls = null;
         }
-        Backend backend = new Backend(plugin, o.readonly());
         ServerSettings settings = new ServerSettings(o.oldstyle(), o.noSr(),
                 o.maskHandshake() < 0 ? 0xffff : o.maskHandshake(), o.effectiveThreads(), tls);
-        Server server = new Server(backend, settings);
+        Server server = new Server(stack, settings);
         int status;
         try {
             if (stdio != null) {
-                status = serveStdio(server, plugin, stdio);
+                status = serveStdio(server, stack, stdio);
             } else {
-                status = serveListening(server, settings, plugin, o, socketActivation, child);
+                status = serveListening(server, settings, stack, o, socketActivation, child);
             }
         } finally {
             // As nbdkit: cleanup once no callback can still be running.
-            if (server.idle()) cleanup(plugin);
+            if (server.idle()) stack.cleanup();
             else Log.error("cleanup skipped: a plugin callback is still running");
         }
         return status;
     }
 
-    private static int serveStdio(Server server, Plugin plugin, Transport stdio) {
-        plugin.afterFork();
+    private static int serveStdio(Server server, Stack stack, Transport stdio) {
+        afterFork(stack);
         Signals.onTermination(server::requestShutdown);
         server.serveOne(stdio);
         return 0;
     }
 
-    private static int serveListening(Server server, ServerSettings settings, Plugin plugin, Options o,
+    private static int serveListening(Server server, ServerSettings settings, Stack stack, Options o,
                                       boolean socketActivation, boolean child) {
         Path privateDir = null;
         String unixSocket = o.unixSocket();
@@ -212,7 +212,7 @@ public final class Main {
                 }
             }
             if (o.pidFile() != null) PidFile.write(o.pidFile(), ProcessHandle.current().pid());
-            plugin.afterFork();
+            afterFork(stack);
             Signals.onTermination(server::requestShutdown);
             if (child) {
                 Daemon.ready();
@@ -264,11 +264,11 @@ public final class Main {
         }
     }
 
-    private static void cleanup(Plugin plugin) {
+    private static void afterFork(Stack stack) {
         try {
-            plugin.cleanup();
-        } catch (RuntimeException e) {
-            Log.error("cleanup: " + e.getMessage());
+            stack.afterFork();
+        } catch (PluginException e) {
+            throw new Fatal(e.getMessage());
         }
     }
 
@@ -300,12 +300,26 @@ public final class Main {
                 + "Use '" + Log.program() + " --help' or read the nbdkit(1) manual page for documentation.");
     }
 
-    private static void configure(Plugin plugin, List<String> raw) throws UsageException {
-        String magic = plugin.magicConfigKey();
+    /** The {@code key=value} arguments, to the outermost layer; bare words go to the plugin's magic key. */
+    private static void configure(Stack stack, List<String> raw) throws UsageException {
+        String magic = stack.magicConfigKey();
         for (int i = 0; i < raw.size(); i++) {
             PluginArgs.KeyValue kv = PluginArgs.interpret(raw.get(i), i, magic);
-            plugin.config(kv.key(), kv.value());
+            stack.config(kv.key(), kv.value());
         }
+    }
+
+    /** The filters named by {@code --filter}, outermost first. */
+    static List<Filter> loadFilters(List<String> names) {
+        List<Filter> filters = new ArrayList<>();
+        for (String name : names) {
+            try {
+                filters.add(PluginRegistry.filter(name));
+            } catch (PluginException | IllegalStateException e) {
+                throw new Fatal(e.getMessage());
+            }
+        }
+        return filters;
     }
 
     /** -D NAME.FLAG=N: no plugin of ours has debug flags yet; say so, as nbdkit does for unknown ones. */
@@ -317,14 +331,5 @@ public final class Main {
             Log.warning("-D " + flag + ": " + owner + " has no debug flag called "
                     + flag.substring(flag.indexOf('.') + 1) + " (ignored)");
         }
-    }
-
-    private static void printPluginHelp(PrintStream out, Plugin plugin) {
-        Help.print(out);
-        out.println();
-        out.println(plugin.name() + (plugin.longname() != null ? " (" + plugin.longname() + ")" : ""));
-        if (plugin.description() != null) out.println(plugin.description());
-        if (plugin.configHelp() != null) out.println(plugin.configHelp());
-        out.flush();
     }
 }

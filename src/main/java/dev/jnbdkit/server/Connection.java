@@ -1,14 +1,14 @@
 package dev.jnbdkit.server;
 
-import dev.jnbdkit.backend.Backend;
-import dev.jnbdkit.backend.ExportSession;
-import dev.jnbdkit.backend.NbdError;
+import dev.jnbdkit.backend.Context;
+import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.log.StartupTrace;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.protocol.OptionReplies;
 import dev.jnbdkit.protocol.ProtocolException;
 import dev.jnbdkit.protocol.ReplyEncoder;
+import dev.jnbdkit.spi.PluginException;
 
 import java.io.IOException;
 
@@ -23,12 +23,13 @@ final class Connection implements Runnable {
     private final Server server;
     /** The client's stream; replaced by the TLS session if the client does STARTTLS. */
     private volatile Transport t;
-    private final Backend backend;
+    private final Stack stack;
+    private final RequestLock requestLock;
     private final ServerSettings settings;
     private final ConnectionState state;
     private final String logContext;
 
-    private ExportSession session;
+    private Context session;
     private ReplyEncoder encoder;
     private boolean metaContext;
     private volatile boolean dead;
@@ -36,10 +37,11 @@ final class Connection implements Runnable {
     Connection(Server server, Transport t, int id) {
         this.server = server;
         this.t = t;
-        this.backend = server.backend();
+        this.stack = server.stack();
+        this.requestLock = server.requestLock();
         this.settings = server.settings();
         this.state = new ConnectionState(this::forceClose);
-        this.logContext = backend.name() + "[" + id + "]";
+        this.logContext = stack.name() + "[" + id + "]";
     }
 
     @Override
@@ -47,7 +49,12 @@ final class Connection implements Runnable {
         Log.setContext(logContext);
         Server.CURRENT.set(state);
         try {
-            backend.preconnect();
+            requestLock.lock();
+            try {
+                stack.preconnect();
+            } finally {
+                requestLock.unlock();
+            }
             long limit = server.handshakeDeadlineMillis();
             var deadline = server.schedule(() -> {
                 Log.setContext(logContext);
@@ -60,7 +67,7 @@ final class Connection implements Runnable {
                 if (settings.oldstyle()) {
                     oldstyle();
                 } else {
-                    Handshake h = new Handshake(t, backend, settings, state);
+                    Handshake h = new Handshake(t, stack, requestLock, settings, state);
                     Handshake.Result r;
                     try {
                         r = h.negotiate();
@@ -77,9 +84,9 @@ final class Connection implements Runnable {
             }
             if (dead) return;
             StartupTrace.mark("handshake done");
-            Log.debug("handshake complete, export '" + state.exportName() + "' size " + session.size());
+            Log.debug("handshake complete, export '" + state.exportName() + "' size " + session.getSize());
             new Transmission(t, session, encoder, metaContext, state, server, logContext).run();
-        } catch (NbdError e) {
+        } catch (PluginException e) {
             Log.debug("connection refused: " + e.getMessage());
         } catch (ProtocolException e) {
             Log.error(e.getMessage());
@@ -88,7 +95,14 @@ final class Connection implements Runnable {
         } catch (RuntimeException e) {
             Log.error("connection failed: " + e);
         } finally {
-            if (session != null) session.close();
+            if (session != null) {
+                requestLock.lock();
+                try {
+                    stack.close(session);
+                } finally {
+                    requestLock.unlock();
+                }
+            }
             try {
                 t.close();
             } catch (IOException ignored) {
@@ -101,12 +115,19 @@ final class Connection implements Runnable {
     }
 
     private void oldstyle() throws IOException {
-        String name = backend.resolveExportName("", false);
-        state.setExportName(name == null ? "" : name);
-        session = backend.open(state.exportName(), false);
+        int flags;
+        requestLock.lock();
+        try {
+            String name = stack.resolveExportName("", false);
+            state.setExportName(name == null ? "" : name);
+            session = stack.open(state.exportName(), false);
+            flags = TransmissionFlags.of(session, false);
+            session.getSize();
+        } finally {
+            requestLock.unlock();
+        }
         encoder = new ReplyEncoder(false, false);
-        int flags = TransmissionFlags.of(session, false);
-        t.writeFully(OptionReplies.oldstyleGreeting(session.size(), 0, flags));
+        t.writeFully(OptionReplies.oldstyleGreeting(session.getSize(), 0, flags));
     }
 
     /** Stop reading new requests; in-flight ones still finish. */

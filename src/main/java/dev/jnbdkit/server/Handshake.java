@@ -1,8 +1,7 @@
 package dev.jnbdkit.server;
 
-import dev.jnbdkit.backend.Backend;
-import dev.jnbdkit.backend.ExportSession;
-import dev.jnbdkit.backend.NbdError;
+import dev.jnbdkit.backend.Context;
+import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.protocol.OptionPayload;
@@ -10,6 +9,7 @@ import dev.jnbdkit.protocol.OptionReplies;
 import dev.jnbdkit.protocol.ProtocolException;
 import dev.jnbdkit.spi.BlockSize;
 import dev.jnbdkit.spi.Export;
+import dev.jnbdkit.spi.PluginException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,11 +27,12 @@ final class Handshake {
     private static final int MAX_STORED_OPTION = 1 << 20;
 
     /** What negotiation settled: the open export and the reply style. */
-    record Result(ExportSession session, boolean structured, boolean extended, boolean metaBaseAllocation) {}
+    record Result(Context session, boolean structured, boolean extended, boolean metaBaseAllocation) {}
 
     /** The client's stream: the plaintext socket, then the TLS session after STARTTLS. */
     private Transport t;
-    private final Backend backend;
+    private final Stack stack;
+    private final RequestLock requestLock;
     private final ServerSettings settings;
     private final ConnectionState state;
 
@@ -43,9 +44,10 @@ final class Handshake {
     /** Export name the meta context was set for, or null if none is set. */
     private String metaExport;
 
-    Handshake(Transport t, Backend backend, ServerSettings settings, ConnectionState state) {
+    Handshake(Transport t, Stack stack, RequestLock requestLock, ServerSettings settings, ConnectionState state) {
         this.t = t;
-        this.backend = backend;
+        this.stack = stack;
+        this.requestLock = requestLock;
         this.settings = settings;
         this.state = state;
     }
@@ -172,9 +174,9 @@ final class Handshake {
                 // No way to report an error here: failure ends the connection.
                 String name = resolve(requested);
                 if (name == null) throw new ProtocolException("NBD_OPT_EXPORT_NAME: no default export");
-                ExportSession s = open(name);
+                Context s = open(name);
                 int flags = TransmissionFlags.of(s, structured);
-                t.writeFully(OptionReplies.exportNameReply(s.size(), flags, noZeroes));
+                t.writeFully(OptionReplies.exportNameReply(s.getSize(), flags, noZeroes));
                 return new Result(s, structured, extended, metaExport != null && metaExport.equals(requested));
             }
             case Nbd.OPT_ABORT -> {
@@ -184,10 +186,13 @@ final class Handshake {
             case Nbd.OPT_LIST -> {
                 if (payload.hasRemaining()) return invalid(option, "NBD_OPT_LIST: option length must be 0");
                 List<Export> exports;
+                requestLock.lock();
                 try {
-                    exports = backend.listExports(state.isTls());
-                } catch (NbdError e) {
+                    exports = stack.listExports(state.isTls());
+                } catch (PluginException e) {
                     return error(option, Nbd.REP_ERR_PLATFORM, e.getMessage());
+                } finally {
+                    requestLock.unlock();
                 }
                 for (Export e : exports) reply(OptionReplies.server(option, e.name(), e.description()));
                 reply(OptionReplies.ack(option));
@@ -234,22 +239,22 @@ final class Handshake {
         String name;
         try {
             name = resolve(req.name());
-        } catch (NbdError e) {
+        } catch (PluginException e) {
             return error(option, Nbd.REP_ERR_UNKNOWN, e.getMessage());
         }
         if (name == null) return error(option, Nbd.REP_ERR_UNKNOWN, "no default export");
-        ExportSession s;
+        Context s;
         try {
             s = open(name);
-        } catch (NbdError e) {
+        } catch (PluginException e) {
             return error(option, Nbd.REP_ERR_UNKNOWN, "export '" + name + "': " + e.getMessage());
         }
         boolean keep = false;
         try {
-            reply(OptionReplies.infoExport(option, s.size(), TransmissionFlags.of(s, structured)));
+            reply(OptionReplies.infoExport(option, s.getSize(), TransmissionFlags.of(s, structured)));
             if (req.infos().contains(Nbd.INFO_NAME)) reply(OptionReplies.infoString(option, Nbd.INFO_NAME, name));
-            if (req.infos().contains(Nbd.INFO_DESCRIPTION) && s.description() != null) {
-                reply(OptionReplies.infoString(option, Nbd.INFO_DESCRIPTION, s.description()));
+            if (req.infos().contains(Nbd.INFO_DESCRIPTION) && s.exportDescription() != null) {
+                reply(OptionReplies.infoString(option, Nbd.INFO_DESCRIPTION, s.exportDescription()));
             }
             BlockSize b = s.blockSize();
             if (b != null) {
@@ -263,7 +268,7 @@ final class Handshake {
             boolean meta = metaExport != null && metaExport.equals(req.name());
             return new Result(s, structured, extended, meta);
         } finally {
-            if (!keep) s.close();
+            if (!keep) close(s);
         }
     }
 
@@ -289,12 +294,46 @@ final class Handshake {
     }
 
     private String resolve(String requested) {
-        return backend.resolveExportName(requested, state.isTls());
+        requestLock.lock();
+        try {
+            return stack.resolveExportName(requested, state.isTls());
+        } finally {
+            requestLock.unlock();
+        }
     }
 
-    private ExportSession open(String name) {
+    /**
+     * Opens and prepares the stack for {@code name} and asks every answer the handshake needs
+     * (size, flags, description, block size), so that a layer failing any of them fails the
+     * option, not a later request.
+     */
+    private Context open(String name) {
         state.setExportName(name);
-        return backend.open(name, state.isTls());
+        requestLock.lock();
+        try {
+            Context c = stack.open(name, state.isTls());
+            try {
+                c.getSize();
+                TransmissionFlags.of(c, structured);
+                c.exportDescription();
+                c.blockSize();
+            } catch (RuntimeException e) {
+                stack.close(c);
+                throw e;
+            }
+            return c;
+        } finally {
+            requestLock.unlock();
+        }
+    }
+
+    private void close(Context c) {
+        requestLock.lock();
+        try {
+            stack.close(c);
+        } finally {
+            requestLock.unlock();
+        }
     }
 
     private Result invalid(int option, String message) throws IOException {

@@ -1,9 +1,11 @@
 package dev.jnbdkit.server;
 
-import dev.jnbdkit.backend.ExportSession;
-import dev.jnbdkit.backend.NbdError;
+import dev.jnbdkit.backend.Context;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.protocol.Request;
+import dev.jnbdkit.spi.CacheMode;
+import dev.jnbdkit.spi.FuaMode;
+import dev.jnbdkit.spi.ZeroMode;
 
 /**
  * Checks a request against the protocol and the export before anything runs, with the errors
@@ -18,7 +20,7 @@ final class RequestValidator {
             | Nbd.CMD_FLAG_REQ_ONE | Nbd.CMD_FLAG_FAST_ZERO;
 
     /** Throws {@link NbdError} if the request must be refused. */
-    static void check(Request r, ExportSession s, boolean structured, boolean metaContext) {
+    static void check(Request r, Context s, boolean structured, boolean metaContext) {
         int type = r.type();
         String cmd = Nbd.commandName(type);
         if (type > Nbd.CMD_BLOCK_STATUS || type == Nbd.CMD_DISC) {
@@ -29,7 +31,7 @@ final class RequestValidator {
         }
         // The protocol says a server that advertised FUA MUST accept it on every command (clients
         // are known to send it on reads and flushes); it only matters for writes, trims and zeroes.
-        if (r.has(Nbd.CMD_FLAG_FUA) && !s.canFua()) {
+        if (r.has(Nbd.CMD_FLAG_FUA) && s.canFua() == FuaMode.NONE) {
             throw invalid(Nbd.EINVAL, cmd + ": FUA flag not advertised");
         }
         if (r.has(Nbd.CMD_FLAG_NO_HOLE) && type != Nbd.CMD_WRITE_ZEROES) {
@@ -56,9 +58,12 @@ final class RequestValidator {
             case Nbd.CMD_WRITE, Nbd.CMD_TRIM, Nbd.CMD_WRITE_ZEROES -> {
                 if (!s.canWrite()) throw invalid(Nbd.EPERM, cmd + ": export is read-only");
                 if (type == Nbd.CMD_TRIM && !s.canTrim()) throw invalid(Nbd.EINVAL, cmd + ": not supported by this export");
+                if (type == Nbd.CMD_WRITE_ZEROES && s.canZero() == ZeroMode.NONE) {
+                    throw invalid(Nbd.EINVAL, cmd + ": not supported by this export");
+                }
             }
             case Nbd.CMD_CACHE -> {
-                if (!s.canCache()) throw invalid(Nbd.EINVAL, cmd + ": not supported by this export");
+                if (s.canCache() == CacheMode.NONE) throw invalid(Nbd.EINVAL, cmd + ": not supported by this export");
             }
             case Nbd.CMD_BLOCK_STATUS -> {
                 if (!metaContext) throw invalid(Nbd.EINVAL, cmd + ": no meta context was negotiated");
@@ -70,7 +75,7 @@ final class RequestValidator {
             throw invalid(Nbd.ENOMEM, cmd + ": data request is too large ("
                     + Long.toUnsignedString(r.length()) + " > " + Nbd.MAX_REQUEST_SIZE + ")");
         }
-        long size = s.size();
+        long size = s.getSize();
         // As nbdkit: a zero length counts as out of range (ENOSPC for writes, EINVAL otherwise).
         if (r.length() == 0 || Long.compareUnsigned(r.offset(), size) > 0
                 || Long.compareUnsigned(r.length(), size - r.offset()) > 0) {

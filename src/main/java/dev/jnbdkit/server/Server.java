@@ -1,6 +1,6 @@
 package dev.jnbdkit.server;
 
-import dev.jnbdkit.backend.Backend;
+import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.log.StartupTrace;
 import dev.jnbdkit.spi.Nbdkit;
@@ -23,7 +23,8 @@ public final class Server {
     /** The connection whose request the current thread serves (for nbdkit_export_name & co). */
     static final ThreadLocal<ConnectionState> CURRENT = new ThreadLocal<>();
 
-    private final Backend backend;
+    private final Stack stack;
+    private final RequestLock requestLock;
     private final ServerSettings settings;
     private final Semaphore connectionLock = new Semaphore(1);
     private final AtomicInteger ids = new AtomicInteger();
@@ -32,8 +33,9 @@ public final class Server {
     private volatile boolean shuttingDown;
     private volatile Listener listener;
 
-    public Server(Backend backend, ServerSettings settings) {
-        this.backend = backend;
+    public Server(Stack stack, ServerSettings settings) {
+        this.stack = stack;
+        this.requestLock = new RequestLock(stack.threadModel());
         this.settings = settings;
         Nbdkit.install(new Nbdkit.Services() {
             @Override public void shutdown() { requestShutdown(); }
@@ -68,7 +70,9 @@ public final class Server {
         return t.schedule(action, millis, TimeUnit.MILLISECONDS);
     }
 
-    Backend backend() { return backend; }
+    Stack stack() { return stack; }
+
+    RequestLock requestLock() { return requestLock; }
 
     ServerSettings settings() { return settings; }
 
@@ -113,7 +117,7 @@ public final class Server {
     private void start(Transport t) {
         int id = ids.incrementAndGet();
         Connection c = new Connection(this, t, id);
-        Thread th = Thread.ofPlatform().name(backend.name() + "[" + id + "]").unstarted(() -> {
+        Thread th = Thread.ofPlatform().name(stack.name() + "[" + id + "]").unstarted(() -> {
             try {
                 guarded(c);
             } finally {
@@ -129,7 +133,7 @@ public final class Server {
     }
 
     private void guarded(Connection c) {
-        boolean exclusive = backend.threadModel() == ThreadModel.SERIALIZE_CONNECTIONS;
+        boolean exclusive = stack.threadModel() == ThreadModel.SERIALIZE_CONNECTIONS;
         if (exclusive) connectionLock.acquireUninterruptibly();
         try {
             c.run();

@@ -1,16 +1,17 @@
 package dev.jnbdkit.server;
 
 import dev.jnbdkit.backend.BufferPool;
-import dev.jnbdkit.backend.ExportSession;
+import dev.jnbdkit.backend.Context;
 import dev.jnbdkit.backend.ExtentList;
-import dev.jnbdkit.backend.NbdError;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.protocol.ProtocolException;
 import dev.jnbdkit.protocol.ReplyEncoder;
 import dev.jnbdkit.protocol.Request;
 import dev.jnbdkit.protocol.RequestDecoder;
+import dev.jnbdkit.spi.Flags;
 import dev.jnbdkit.spi.IoBuffer;
+import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.ThreadModel;
 
 import java.io.IOException;
@@ -27,6 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * running it and queueing its reply, so there is no hand-off between a reader and a worker.
  * Workers are started only as requests overlap. When the thread model serializes a connection's
  * requests there is one worker: the connection's own thread.
+ *
+ * <p>This is the top of the stack, where nbdkit's protocol.c sits: NBD flags become nbdkit's int
+ * flags, the thread model's request lock is taken once per request around everything the request
+ * does in the layers, and a layer's errno becomes the NBD error, once, here.
  */
 final class Transmission {
     /** Largest oversized write payload read and discarded to keep the connection in sync. */
@@ -50,7 +55,10 @@ final class Transmission {
     private static final Job END = new Job(null, null, 0, null);
 
     private final Transport t;
-    private final ExportSession session;
+    private final Context session;
+    private final RequestLock requestLock;
+    /** Write views land data outside any lock: only when requests run in parallel. */
+    private final boolean writeViews;
     private final ReplyEncoder encoder;
     private final boolean metaContext;
     private final ConnectionState state;
@@ -67,7 +75,7 @@ final class Transmission {
     private ByteBuffer drainScratch;
     private volatile boolean ended;
 
-    Transmission(Transport t, ExportSession session, ReplyEncoder encoder, boolean metaContext,
+    Transmission(Transport t, Context session, ReplyEncoder encoder, boolean metaContext,
                  ConnectionState state, Server server, String logContext) {
         this.t = t;
         this.session = session;
@@ -76,7 +84,9 @@ final class Transmission {
         this.state = state;
         this.server = server;
         this.logContext = logContext;
-        boolean parallel = server.backend().threadModel() == ThreadModel.PARALLEL;
+        boolean parallel = server.stack().threadModel() == ThreadModel.PARALLEL;
+        this.requestLock = server.requestLock();
+        this.writeViews = parallel;
         this.maxWorkers = parallel ? Math.max(1, server.settings().threads()) : 1;
         this.writer = new ReplyWriter(t);
         this.pool = new BufferPool(maxWorkers + 1);
@@ -159,11 +169,11 @@ final class Transmission {
             if (!write) return new Job(r, null, budget, null);
             MemorySegment[] views;
             try {
-                views = session.writeViews(r.length(), r.offset(), r.has(Nbd.CMD_FLAG_FUA));
-            } catch (NbdError e) {
+                views = writeViews ? session.writeViews(r.length(), r.offset(), nbdkitFlags(r)) : null;
+            } catch (PluginException e) {
                 inFlightBytes.release(budget);
                 if (!drain(r.length())) return END;
-                return new Job(r, null, 0, e);
+                return new Job(r, null, 0, nbdError(r, e));
             }
             if (views != null) {
                 ByteBuffer[] parts = new ByteBuffer[views.length];
@@ -179,11 +189,11 @@ final class Transmission {
             IoBuffer buf;
             try {
                 buf = pool.allocate(r.length());
-            } catch (NbdError e) {
+            } catch (PluginException e) {
                 inFlightBytes.release(budget);
                 if (!drain(r.length())) return END;
                 Log.error(e.getMessage());
-                return new Job(r, null, 0, e);
+                return new Job(r, null, 0, nbdError(r, e));
             }
             boolean ok = false;
             try {
@@ -231,8 +241,13 @@ final class Transmission {
                 case Nbd.CMD_READ -> budgetHandedOver = read(r, job.budget());
                 case Nbd.CMD_BLOCK_STATUS -> blockStatus(r);
                 default -> {
-                    if (job.written()) session.writtenThroughViews(r.has(Nbd.CMD_FLAG_FUA));
-                    else command(r, job.payload());
+                    requestLock.lock();
+                    try {
+                        if (job.written()) session.writtenThroughViews(nbdkitFlags(r));
+                        else command(r, job.payload());
+                    } finally {
+                        requestLock.unlock();
+                    }
                     ByteBuffer b = ByteBuffer.allocate(Nbd.EXTENDED_REPLY_SIZE);
                     encoder.ok(b, r);
                     writer.send(new ByteBuffer[] {b.flip()}, null);
@@ -240,6 +255,8 @@ final class Transmission {
             }
         } catch (NbdError e) {
             error(r, e);
+        } catch (PluginException e) {
+            error(r, nbdError(r, e));
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             Log.error(Nbd.commandName(r.type()) + ": " + e);
             error(r, new NbdError(Nbd.EIO, Nbd.commandName(r.type()) + " failed"));
@@ -256,8 +273,13 @@ final class Transmission {
      */
     private boolean read(Request r, int budget) {
         long len = r.length();
-        boolean df = r.has(Nbd.CMD_FLAG_DF);
-        MemorySegment[] views = session.readViews(len, r.offset(), df);
+        MemorySegment[] views;
+        requestLock.lock();
+        try {
+            views = session.readViews(len, r.offset(), 0);
+        } finally {
+            requestLock.unlock();
+        }
         if (views != null) {
             ByteBuffer[] parts = new ByteBuffer[views.length + 1];
             parts[0] = dataHeader(r, len);
@@ -266,11 +288,14 @@ final class Transmission {
             return true;
         }
         IoBuffer buf = pool.allocate(len);
+        requestLock.lock();
         try {
-            session.read(buf, r.offset(), df);
+            session.pread(buf, r.offset(), 0);
         } catch (RuntimeException | Error e) {
             buf.release();
             throw e;
+        } finally {
+            requestLock.unlock();
         }
         writer.send(new ByteBuffer[] {dataHeader(r, len), buf.byteBuffer()}, () -> {
             buf.release();
@@ -286,7 +311,15 @@ final class Transmission {
     }
 
     private void blockStatus(Request r) {
-        ExtentList ex = session.extents(r.length(), r.offset(), r.has(Nbd.CMD_FLAG_REQ_ONE));
+        boolean one = r.has(Nbd.CMD_FLAG_REQ_ONE);
+        ExtentList ex = new ExtentList(r.offset(), r.length(), one);
+        requestLock.lock();
+        try {
+            session.extents(r.length(), r.offset(), nbdkitFlags(r), ex);
+        } finally {
+            requestLock.unlock();
+        }
+        ex.checkNotEmpty();
         ByteBuffer b = ByteBuffer.allocate(encoder.blockStatusSize(ex.count()));
         encoder.blockStatus(b, r, Nbd.BASE_ALLOCATION_ID, ex.lengths(), ex.types(), ex.count());
         writer.send(new ByteBuffer[] {b.flip()}, null);
@@ -296,16 +329,34 @@ final class Transmission {
     private void command(Request r, IoBuffer payload) {
         long off = r.offset();
         long len = r.length();
-        boolean fua = r.has(Nbd.CMD_FLAG_FUA);
+        int flags = nbdkitFlags(r);
         switch (r.type()) {
-            case Nbd.CMD_WRITE -> session.write(payload, off, fua);
-            case Nbd.CMD_FLUSH -> session.flush();
-            case Nbd.CMD_TRIM -> session.trim(len, off, fua);
-            case Nbd.CMD_CACHE -> session.cache(len, off);
-            case Nbd.CMD_WRITE_ZEROES -> session.zero(len, off, !r.has(Nbd.CMD_FLAG_NO_HOLE), fua,
-                    r.has(Nbd.CMD_FLAG_FAST_ZERO));
+            case Nbd.CMD_WRITE -> session.pwrite(payload, off, flags);
+            case Nbd.CMD_FLUSH -> session.flush(0);
+            case Nbd.CMD_TRIM -> session.trim(len, off, flags);
+            case Nbd.CMD_CACHE -> session.cache(len, off, 0);
+            case Nbd.CMD_WRITE_ZEROES -> session.zero(len, off, flags);
             default -> throw new NbdError(Nbd.EINVAL, "invalid request: unknown command " + r.type());
         }
+    }
+
+    /** The request's NBD command flags as nbdkit's flags for the layers. */
+    static int nbdkitFlags(Request r) {
+        int f = 0;
+        if (r.has(Nbd.CMD_FLAG_FUA)) f |= Flags.FUA;
+        if (r.type() == Nbd.CMD_WRITE_ZEROES) {
+            if (!r.has(Nbd.CMD_FLAG_NO_HOLE)) f |= Flags.MAY_TRIM;
+            if (r.has(Nbd.CMD_FLAG_FAST_ZERO)) f |= Flags.FAST_ZERO;
+        }
+        if (r.has(Nbd.CMD_FLAG_REQ_ONE)) f |= Flags.REQ_ONE;
+        return f;
+    }
+
+    /** A layer's failure as the client hears it: FAST_ZERO and DF decide how ENOTSUP and EOVERFLOW map. */
+    static NbdError nbdError(Request r, PluginException e) {
+        boolean fastZero = r.type() == Nbd.CMD_WRITE_ZEROES && r.has(Nbd.CMD_FLAG_FAST_ZERO);
+        boolean df = r.type() == Nbd.CMD_READ && r.has(Nbd.CMD_FLAG_DF);
+        return new NbdError(ErrnoMapping.toNbd(e.errno(), fastZero, df), e.getMessage());
     }
 
     private void error(Request r, NbdError e) {

@@ -59,6 +59,15 @@ public interface Handle {
     void pread(IoBuffer buf, long offset, int flags);
 
     /**
+     * True if {@link #preadViews} may give views of the plugin's memory: the capability is
+     * declared, never guessed. Asked once per connection.
+     */
+    default boolean offersReadViews() { return false; }
+
+    /** True if {@link #pwriteViews} may give views (asked once per connection, when writable). */
+    default boolean offersWriteViews() { return false; }
+
+    /**
      * Optional, for plugins whose data already lives in native memory: the {@code count} bytes at
      * {@code offset} as read-only views of that memory, in order, which the server sends to the
      * client as they are instead of first copying them into a request buffer through
@@ -68,7 +77,8 @@ public interface Handle {
      * collector (an automatic arena), never memory freed explicitly. They show the memory when it
      * is sent, not when this returns, so a write that overlaps a read still in flight may show
      * through; the NBD protocol leaves overlapping requests in flight unordered anyway. Flags:
-     * none defined.
+     * none defined. Only called when {@link #offersReadViews} is true, and only when no filter
+     * stands between the plugin and the client.
      */
     default MemorySegment[] preadViews(long count, long offset, int flags) { return null; }
 
@@ -83,7 +93,8 @@ public interface Handle {
      * part of the range holds new data: the write was never acknowledged, and NBD promises
      * nothing about unacknowledged writes. FUA is handled as for {@link #pwrite}: with
      * {@link FuaMode#EMULATE} the server flushes after the data is in. Flags: {@link Flags#FUA}
-     * when FuaMode is NATIVE.
+     * when FuaMode is NATIVE. Only called when {@link #offersWriteViews} is true, no filter stands
+     * in front of the plugin and the thread model is parallel (the data lands outside any lock).
      */
     default MemorySegment[] pwriteViews(long count, long offset, int flags) { return null; }
 

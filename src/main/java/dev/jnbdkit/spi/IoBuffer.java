@@ -28,4 +28,32 @@ public interface IoBuffer {
 
     /** Drop one reference; the memory may be reused once none are left. */
     void release();
+
+    /**
+     * The {@code length} bytes at {@code offset} of this buffer, sharing its memory and its
+     * references (retaining or releasing the slice retains or releases this buffer): how a
+     * filter passes part of a request on.
+     */
+    default IoBuffer slice(long offset, long length) {
+        IoBuffer whole = this;
+        MemorySegment part = segment().asSlice(offset, length);
+        return new IoBuffer() {
+            @Override public MemorySegment segment() { return part; }
+            @Override public void retain() { whole.retain(); }
+            @Override public void release() { whole.release(); }
+        };
+    }
+
+    /**
+     * A buffer of {@code length} zeroed bytes of native memory that the garbage collector frees:
+     * for a filter's own reads and writes of the next layer. Reference counting is a no-op.
+     */
+    static IoBuffer allocate(long length) {
+        MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(Math.max(1, length)).asSlice(0, length);
+        return new IoBuffer() {
+            @Override public MemorySegment segment() { return seg; }
+            @Override public void retain() {}
+            @Override public void release() {}
+        };
+    }
 }

@@ -1,6 +1,7 @@
 package dev.jnbdkit.backend;
 
 import dev.jnbdkit.protocol.Nbd;
+import dev.jnbdkit.server.NbdError;
 import dev.jnbdkit.spi.CacheMode;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Extent;
@@ -26,7 +27,7 @@ class ExportSessionTest {
             "can_fast_zero", "can_extents", "can_cache", "can_multi_conn", "is_rotational", "block_size",
             "export_description", "get_size");
 
-    private static ExportSession open(FakePlugin p) { return new Backend(p, false).open("", false); }
+    private static ExportSession open(FakePlugin p) { return ExportSession.open(Stack.of(p, false)); }
 
     private static IoBuffer data(int n, byte fill) {
         IoBuffer b = BufferPool.shared().allocate(n);
@@ -68,7 +69,7 @@ class ExportSessionTest {
     @Test
     void readonlyBackendDoesNotAskWriteCapabilities() {
         FakePlugin p = new FakePlugin();
-        try (ExportSession s = new Backend(p, true).open("", false)) {
+        try (ExportSession s = ExportSession.open(Stack.of(p, true))) {
             assertFalse(s.canWrite());
             assertFalse(s.canFua());
             assertFalse(s.canTrim());

@@ -123,6 +123,11 @@ public class FakePlugin implements Plugin {
                 if (n > 0) MemorySegment.copy(d, (int) offset, seg, ValueLayout.JAVA_BYTE, 0, (int) n);
             }
 
+            // Offered always: a null answer from the bodies below means "use pread/pwrite".
+            @Override public boolean offersReadViews() { return true; }
+
+            @Override public boolean offersWriteViews() { return true; }
+
             @Override public MemorySegment[] preadViews(long count, long offset, int flags) {
                 count("pread_views");
                 return viewsBody == null ? null : viewsBody.apply(count, offset);

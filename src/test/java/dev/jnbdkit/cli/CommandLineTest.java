@@ -555,7 +555,6 @@ class CommandLineTest {
     class Unsupported {
         @Test
         void refusedWithOneLine() {
-            assertPlainError(line("--filter is not supported yet"), "--filter=cow", "memory", "1G");
             assertPlainError(line("--selinux-label is not supported yet"), "--selinux-label=x", "memory");
             assertPlainError(line("--vsock is not supported yet"), "--vsock", "-p", "1", "memory");
         }

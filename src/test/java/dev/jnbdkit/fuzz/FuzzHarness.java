@@ -1,6 +1,6 @@
 package dev.jnbdkit.fuzz;
 
-import dev.jnbdkit.backend.Backend;
+import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.backend.FakePlugin;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.log.LogSink;
@@ -64,7 +64,7 @@ final class FuzzHarness {
         plugin.storedBytes = 64 * 1024;
         plugin.canExtents = extents;
         plugin.threadModel = threads > 1 ? ThreadModel.PARALLEL : ThreadModel.SERIALIZE_REQUESTS;
-        server = new Server(new Backend(plugin, readonly), new ServerSettings(false, false, 0xffff, threads));
+        server = new Server(Stack.of(plugin, readonly), new ServerSettings(false, false, 0xffff, threads));
         inline = threads == 1;
     }
 

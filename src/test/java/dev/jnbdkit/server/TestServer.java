@@ -1,6 +1,6 @@
 package dev.jnbdkit.server;
 
-import dev.jnbdkit.backend.Backend;
+import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.backend.FakePlugin;
 
 import java.io.IOException;
@@ -22,7 +22,7 @@ final class TestServer implements AutoCloseable {
     private TestServer(FakePlugin plugin, boolean readonly, ServerSettings settings, Listener l) {
         this.plugin = plugin;
         this.listener = l;
-        this.server = new Server(new Backend(plugin, readonly), settings);
+        this.server = new Server(Stack.of(plugin, readonly), settings);
         this.thread = Thread.ofPlatform().name("test-server").daemon().start(() -> {
             try {
                 server.serve(l);

@@ -1,6 +1,6 @@
 package dev.jnbdkit.soak;
 
-import dev.jnbdkit.backend.Backend;
+import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.backend.FakePlugin;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.server.Listener;
@@ -52,7 +52,7 @@ class HardeningTest {
         plugin = p;
         socket = tmp.resolve("sock");
         listener = Listener.unix(socket);
-        server = new Server(new Backend(p, false), new ServerSettings(false, false, 0xffff, threads));
+        server = new Server(Stack.of(p, false), new ServerSettings(false, false, 0xffff, threads));
         serving = Thread.ofPlatform().daemon().name("serve").start(() -> server.serve(listener));
     }
 

@@ -138,6 +138,10 @@ public final class MemoryPlugin implements Plugin {
             store.read(buf.segment(), offset);
         }
 
+        @Override public boolean offersReadViews() { return true; }
+
+        @Override public boolean offersWriteViews() { return true; }
+
         /** Chunks are freed by the garbage collector (NativeAlloc), so views outlive a trim safely. */
         @Override public MemorySegment[] preadViews(long count, long offset, int flags) {
             return store.views(offset, count);

@@ -1,4 +1,4 @@
-package dev.jnbdkit.backend;
+package dev.jnbdkit.server;
 
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.spi.Errno;

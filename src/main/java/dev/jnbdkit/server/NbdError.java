@@ -1,4 +1,4 @@
-package dev.jnbdkit.backend;
+package dev.jnbdkit.server;
 
 /**
  * A request failed with an NBD error code (already mapped from the plugin's errno) and a message
