@@ -293,14 +293,6 @@ public final class CommandLine {
         return arg;
     }
 
-    /** nbdkit_parse_bool's words; null if none. */
-    private static Boolean parseBool(String s) {
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "1", "true", "t", "yes", "y", "on" -> Boolean.TRUE;
-            case "0", "false", "f", "no", "n", "off" -> Boolean.FALSE;
-            default -> null;
-        };
-    }
 
     /** The mutable settings while scanning. */
     private static final class State {
@@ -367,7 +359,7 @@ public final class CommandLine {
                     if (l.equals("require") || l.equals("required") || l.equals("force")) {
                         tls = "require";
                     } else {
-                        Boolean b = parseBool(v);
+                        Boolean b = dev.jnbdkit.spi.Sizes.boolOrNull(v);
                         if (b == null) throw fail("error: could not decipher boolean (" + v + ")");
                         tls = b ? "on" : "off";
                     }

@@ -45,13 +45,23 @@ public final class Sizes {
         return value << shift;
     }
 
-    /** nbdkit_parse_bool: 1/true/yes/on, 0/false/no/off (any case). */
+    /**
+     * nbdkit_parse_bool: 1/true/t/yes/y/on, 0/false/f/no/n/off (any case). Errors throw
+     * {@link PluginException} with EINVAL and nbdkit's message.
+     */
     public static boolean parseBool(String text) {
-        String s = text == null ? "" : text.strip().toLowerCase(java.util.Locale.ROOT);
-        return switch (s) {
-            case "1", "true", "yes", "on" -> true;
-            case "0", "false", "no", "off" -> false;
-            default -> throw new PluginException(Errno.EINVAL, "could not decipher boolean (" + text + ")");
+        Boolean b = boolOrNull(text);
+        if (b == null) throw new PluginException(Errno.EINVAL, "could not decipher boolean (" + text + ")");
+        return b;
+    }
+
+    /** nbdkit_parse_bool's words, or null for anything else: the one table of them. */
+    public static Boolean boolOrNull(String text) {
+        if (text == null) return null;
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "1", "true", "t", "yes", "y", "on" -> Boolean.TRUE;
+            case "0", "false", "f", "no", "n", "off" -> Boolean.FALSE;
+            default -> null;
         };
     }
 }
