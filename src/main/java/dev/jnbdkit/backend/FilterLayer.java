@@ -85,15 +85,19 @@ final class FilterLayer extends Layer {
 
     /** The rest of the stack as the filter's global callbacks see it. */
     private record Below(Layer next) implements NextBackend {
-        @Override public void config(String key, String value) { next.config(key, value); }
+        @Override public void config(String key, String value) { next.tracedConfig(key, value); }
 
-        @Override public void configComplete() { next.configComplete(); }
+        @Override public void configComplete() { next.tracedConfigComplete(); }
 
-        @Override public void preconnect(boolean readonly) { next.preconnect(readonly); }
+        @Override public void preconnect(boolean readonly) { next.tracedPreconnect(readonly); }
 
-        @Override public List<Export> listExports(boolean readonly, boolean isTls) { return next.listExports(readonly, isTls); }
+        @Override public List<Export> listExports(boolean readonly, boolean isTls) {
+            return next.tracedListExports(readonly, isTls);
+        }
 
-        @Override public String defaultExport(boolean readonly, boolean isTls) { return next.defaultExport(readonly, isTls); }
+        @Override public String defaultExport(boolean readonly, boolean isTls) {
+            return next.tracedDefaultExport(readonly, isTls);
+        }
 
         @Override public Next openContext(boolean readonly, String exportName) {
             return next.open(readonly, exportName, Nbdkit.isTls());

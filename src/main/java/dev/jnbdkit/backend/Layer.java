@@ -77,6 +77,37 @@ abstract sealed class Layer permits PluginLayer, FilterLayer {
         return new Context(name(), h, readonly, exportName);
     }
 
+    /** -v: one line per call into the layer, named by the layer, as nbdkit's server traces them. */
+    final void trace(String call) {
+        if (Log.verbose()) Log.debug(name() + ": " + call);
+    }
+
+    /** The global calls that travel down the stack, traced at the layer they reach. */
+    final void tracedConfig(String key, String value) {
+        trace("config key=" + key + ", value=" + value);
+        config(key, value);
+    }
+
+    final void tracedConfigComplete() {
+        trace("config_complete");
+        configComplete();
+    }
+
+    final void tracedPreconnect(boolean readonly) {
+        trace("preconnect");
+        preconnect(readonly);
+    }
+
+    final List<Export> tracedListExports(boolean readonly, boolean isTls) {
+        trace("list_exports readonly=" + (readonly ? 1 : 0) + " tls=" + (isTls ? 1 : 0));
+        return listExports(readonly, isTls);
+    }
+
+    final String tracedDefaultExport(boolean readonly, boolean isTls) {
+        trace("default_export readonly=" + (readonly ? 1 : 0) + " tls=" + (isTls ? 1 : 0));
+        return defaultExport(readonly, isTls);
+    }
+
     /** --help: the layer's paragraph, nbdkit's shape ({@code filter: NAME (LONGNAME)}, path, help). */
     final void printHelp(PrintStream out) {
         out.println(kind() + ": " + name() + (longname() != null ? " (" + longname() + ")" : ""));

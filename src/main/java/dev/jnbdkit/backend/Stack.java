@@ -18,7 +18,7 @@ import java.util.List;
  * model, the strictest of all; get_ready and after_fork inside out; per client preconnect,
  * list_exports / default_export and open from the top (each filter opening what is below it),
  * prepare inside out, finalize and close from the top; cleanup from the top, the plugin's last;
- * unload from the top.
+ * unload inside out (as nbdkit -v shows them).
  *
  * <p>Protocol-neutral: failures are {@link dev.jnbdkit.spi.PluginException}s with an errno; the
  * server turns them into NBD errors.
@@ -76,16 +76,20 @@ public final class Stack {
 
     /** Loads the plugin, then the filters from the innermost out. */
     public void load() {
-        for (int i = layers.size() - 1; i >= 0; i--) layers.get(i).load();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            Layer l = layers.get(i);
+            l.trace("load");
+            l.load();
+        }
     }
 
     /** The key a bare command-line word belongs to: the plugin's (filters have none). */
     public String magicConfigKey() { return plugin.plugin.magicConfigKey(); }
 
     /** One {@code key=value}: to the outermost layer, which passes on what is not its own. */
-    public void config(String key, String value) { top().config(key, value); }
+    public void config(String key, String value) { top().tracedConfig(key, value); }
 
-    public void configComplete() { top().configComplete(); }
+    public void configComplete() { top().tracedConfigComplete(); }
 
     /** The strictest thread model of every layer (asked once, after configuration). */
     public ThreadModel threadModel() {
@@ -101,18 +105,27 @@ public final class Stack {
     /** get_ready, from the plugin outwards. */
     public void getReady() {
         ThreadModel m = threadModel();
-        for (int i = layers.size() - 1; i >= 0; i--) layers.get(i).getReady(m);
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            Layer l = layers.get(i);
+            l.trace(l instanceof FilterLayer ? "get_ready thread_model=" + m.value : "get_ready");
+            l.getReady(m);
+        }
     }
 
     /** after_fork, from the plugin outwards. */
     public void afterFork() {
-        for (int i = layers.size() - 1; i >= 0; i--) layers.get(i).afterFork();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            Layer l = layers.get(i);
+            l.trace("after_fork");
+            l.afterFork();
+        }
     }
 
     /** cleanup, from the outermost filter in, the plugin last. Every layer is called; failures are logged. */
     public void cleanup() {
         for (Layer l : layers) {
             try {
+                l.trace("cleanup");
                 l.cleanup();
             } catch (RuntimeException e) {
                 Log.error("cleanup: " + l.name() + ": " + e.getMessage());
@@ -120,10 +133,11 @@ public final class Stack {
         }
     }
 
-    /** unload, from the outermost filter in, the plugin last. Every layer is called; failures are logged. */
+    /** unload, as nbdkit: the plugin first, then the filters from the innermost out. Every layer is called. */
     public void unload() {
-        for (Layer l : layers) {
+        for (Layer l : layers.reversed()) {
             try {
+                l.trace("unload " + l.kind());
                 l.unload();
             } catch (RuntimeException e) {
                 Log.error("unload: " + l.name() + ": " + e.getMessage());
@@ -137,7 +151,7 @@ public final class Stack {
     /** preconnect: a client arrived. Throws to refuse it. */
     public void preconnect() {
         try {
-            top().preconnect(readonly);
+            top().tracedPreconnect(readonly);
         } catch (RuntimeException e) {
             throw ReportedFailure.of("preconnect", e);
         }
@@ -147,7 +161,7 @@ public final class Stack {
     public List<Export> listExports(boolean isTls) {
         List<Export> list;
         try {
-            list = top().listExports(readonly, isTls);
+            list = top().tracedListExports(readonly, isTls);
         } catch (RuntimeException e) {
             throw ReportedFailure.of("list_exports", e);
         }
@@ -163,7 +177,7 @@ public final class Stack {
 
     private String defaultExport(boolean isTls) {
         try {
-            return top().defaultExport(readonly, isTls);
+            return top().tracedDefaultExport(readonly, isTls);
         } catch (RuntimeException e) {
             throw ReportedFailure.of("default_export", e);
         }

@@ -15,7 +15,7 @@ import java.util.List;
  * {@link #defaultExport} and {@link #open} outer first (open passes the call on with
  * {@link FilterContext#open}), then {@link FilterHandle#prepare} inner first; at the end
  * {@link FilterHandle#finalize} and {@link FilterHandle#close} outer first; at exit
- * {@link #cleanup} outer first, before the plugin's, and {@link #unload} outer first.
+ * {@link #cleanup} outer first, before the plugin's, and {@link #unload} after the plugin's, inner first.
  *
  * <p>Failures are {@link PluginException}s with the errno for the client; a start-up callback's
  * message is printed as the server exits.
