@@ -1,7 +1,5 @@
 package dev.jnbdkit.posix;
 
-import dev.jnbdkit.spi.Errno;
-import dev.jnbdkit.spi.PluginException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -91,7 +89,7 @@ public final class FileCalls {
     private static RuntimeException fatal(String call, Throwable t) {
         if (t instanceof RuntimeException r) return r;
         if (t instanceof Error e) throw e;
-        return new PluginException(Errno.EIO, call + ": " + t, t);
+        return new IllegalStateException(call + ": " + t, t);
     }
 
     // ---- open / close ------------------------------------------------------------------------
@@ -238,12 +236,4 @@ public final class FileCalls {
             return "errno " + errno;
         }
     }
-
-    /** A PluginException carrying {@code errno}, with nbdkit's message shape {@code call: message}. */
-    public static PluginException error(String call, int errno) {
-        return new PluginException(errno == 0 ? Errno.EIO : errno, call + ": " + strerror(errno));
-    }
-
-    /** Shorthand: {@link #error} with the current thread's {@link #errno()}. */
-    public static PluginException lastError(String call) { return error(call, errno()); }
 }

@@ -56,13 +56,13 @@ final class FileHandle implements Handle {
                 writable = true;
             } else {
                 int e = FileCalls.errno();
-                if (e != EACCES && e != EROFS && e != Errno.EPERM) throw FileCalls.error("open: " + name, e);
+                if (e != EACCES && e != EROFS && e != Errno.EPERM) throw FileErrors.error("open: " + name, e);
                 FilePlugin.debug("open: " + name + ": " + FileCalls.strerror(e) + ", serving it read-only");
             }
         }
         if (fd < 0) {
             fd = FileCalls.open(name, base | O_RDONLY);
-            if (fd < 0) throw FileCalls.lastError("open: " + name);
+            if (fd < 0) throw FileErrors.lastError("open: " + name);
         }
         if (fadvise != POSIX_FADV_NORMAL) FileCalls.posixFadvise(fd, 0, 0, fadvise);
         boolean block = !Files.isRegularFile(path) && FilePlugin.isBlockDevice(path);
@@ -88,7 +88,7 @@ final class FileHandle implements Handle {
     @Override
     public long getSize() {
         long size = FileCalls.lseek(fd, 0, SEEK_END);
-        if (size < 0) throw FileCalls.lastError("lseek");
+        if (size < 0) throw FileErrors.lastError("lseek");
         return size;
     }
 
@@ -129,7 +129,7 @@ final class FileHandle implements Handle {
             if (r < 0) {
                 int e = FileCalls.errno();
                 if (e == EINTR || e == EAGAIN) continue;
-                throw FileCalls.error("pread", e);
+                throw FileErrors.error("pread", e);
             }
             if (r == 0) throw new PluginException(Errno.EIO, "pread: unexpected end of file");
             done += r;
@@ -161,7 +161,7 @@ final class FileHandle implements Handle {
             if (r < 0) {
                 int e = FileCalls.errno();
                 if (e == EINTR || e == EAGAIN) continue;
-                throw FileCalls.error("pwrite", e);
+                throw FileErrors.error("pwrite", e);
             }
             if (r == 0) throw new PluginException(Errno.ENOSPC, "pwrite: wrote no bytes");
             done += r;
@@ -178,7 +178,7 @@ final class FileHandle implements Handle {
     private void sync() {
         while (FileCalls.fdatasync(fd) < 0) {
             int e = FileCalls.errno();
-            if (e != EINTR) throw FileCalls.error("fdatasync", e);
+            if (e != EINTR) throw FileErrors.error("fdatasync", e);
         }
     }
 
@@ -215,7 +215,7 @@ final class FileHandle implements Handle {
     @Override
     public void trim(long count, long offset, int flags) {
         int e = punchHole(offset, count);
-        if (e != 0 && !unsupported(e)) throw FileCalls.error("fallocate", e);
+        if (e != 0 && !unsupported(e)) throw FileErrors.error("fallocate", e);
         if (Flags.has(flags, Flags.FUA)) sync();
     }
 
@@ -225,7 +225,7 @@ final class FileHandle implements Handle {
         if (Flags.has(flags, Flags.MAY_TRIM)) {
             int e = punchHole(offset, count);
             if (e == 0) done = true;
-            else if (!unsupported(e)) throw FileCalls.error("fallocate", e);
+            else if (!unsupported(e)) throw FileErrors.error("fallocate", e);
         }
         // On a block device ZERO_RANGE may quietly fall back to writing zeros: not for FAST_ZERO.
         if (!done && canZeroRange && !(blockDevice && Flags.has(flags, Flags.FAST_ZERO))) {
@@ -236,7 +236,7 @@ final class FileHandle implements Handle {
                 canZeroRange = false;
                 FilePlugin.debug("zero range not supported on " + path + ": " + FileCalls.strerror(e));
             } else {
-                throw FileCalls.error("fallocate", e);
+                throw FileErrors.error("fallocate", e);
             }
         }
         // A file system without ZERO_RANGE (tmpfs): punch a hole, then allocate it again.
@@ -244,10 +244,10 @@ final class FileHandle implements Handle {
             int e = punchHole(offset, count);
             if (e == 0) {
                 int a = fallocate(0, offset, count);
-                if (a != 0 && !unsupported(a)) throw FileCalls.error("fallocate", a);
+                if (a != 0 && !unsupported(a)) throw FileErrors.error("fallocate", a);
                 done = true;
             } else if (!unsupported(e)) {
-                throw FileCalls.error("fallocate", e);
+                throw FileErrors.error("fallocate", e);
             }
         }
         if (!done) throw new PluginException(Errno.ENOTSUP, "zero: not supported on " + path);
@@ -265,7 +265,7 @@ final class FileHandle implements Handle {
             long data = FileCalls.lseek(fd, pos, SEEK_DATA);
             if (data < 0) {
                 int e = FileCalls.errno();
-                if (e != ENXIO) throw FileCalls.error("lseek", e);
+                if (e != ENXIO) throw FileErrors.error("lseek", e);
                 // no data from pos to the end of the file
                 sink.add(pos, end - pos, Extent.HOLE | Extent.ZERO);
                 return;
@@ -279,7 +279,7 @@ final class FileHandle implements Handle {
             long hole = FileCalls.lseek(fd, pos, SEEK_HOLE);
             if (hole < 0) {
                 int e = FileCalls.errno();
-                if (e != ENXIO) throw FileCalls.error("lseek", e);
+                if (e != ENXIO) throw FileErrors.error("lseek", e);
                 hole = end; // the file shrank under us: report what was asked as data
             }
             if (hole <= pos) hole = end;
@@ -293,6 +293,6 @@ final class FileHandle implements Handle {
     public void cache(long count, long offset, int flags) {
         if (flags != 0) throw new PluginException(Errno.EINVAL, "cache: unknown flags " + flags);
         int e = FileCalls.posixFadvise(fd, offset, count, POSIX_FADV_WILLNEED);
-        if (e != 0) throw FileCalls.error("posix_fadvise", e);
+        if (e != 0) throw FileErrors.error("posix_fadvise", e);
     }
 }

@@ -146,11 +146,11 @@ public final class FilePlugin implements Plugin {
                 throw new PluginException(Errno.EINVAL, "exportname cannot contain /: " + name);
             }
             if (name.isEmpty() || name.equals(".") || name.equals("..")) {
-                throw FileCalls.error("open: " + name, Errno.ENOENT);
+                throw FileErrors.error("open: " + name, Errno.ENOENT);
             }
             path = dir.resolve(name);
             if (!Files.isRegularFile(path) && !isBlockDevice(path)) {
-                if (!Files.exists(path)) throw FileCalls.error("open: " + name, Errno.ENOENT);
+                if (!Files.exists(path)) throw FileErrors.error("open: " + name, Errno.ENOENT);
                 throw new PluginException(Errno.EINVAL, "file is not regular or block device: " + name);
             }
         }
