@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Build examples/java/pattern-plugin.jar against jnbdkit's jar (target/jnbdkit.jar).
-#   examples/java/build.sh && bin/jnbdkit -U - examples/java/pattern-plugin.jar 1M --run 'nbdinfo $uri'
+# Build the examples against jnbdkit's jar (target/jnbdkit.jar):
+#   examples/java/pattern-plugin.jar  a plugin (src/example/PatternPlugin.java)
+#   examples/java/xor-filter.jar      a filter (filter/src/example/XorFilter.java)
+#   examples/java/build.sh && bin/jnbdkit -U - --filter=examples/java/xor-filter.jar \
+#       examples/java/pattern-plugin.jar 1M --run 'nbdinfo $uri'
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 home=$(cd "$here/../.." && pwd)
@@ -9,10 +12,16 @@ jar=$home/target/jnbdkit.jar
 if [ ! -f "$jar" ]; then
     (cd "$home" && JAVA_HOME=$java_home mvn -q -B -DskipTests package)
 fi
-out=$here/build
-rm -rf "$out"
-mkdir -p "$out/META-INF/services"
-"$java_home/bin/javac" --release 25 -cp "$jar" -d "$out" $(find "$here/src" -name '*.java')
-cp "$here/META-INF/services/dev.jnbdkit.spi.Plugin" "$out/META-INF/services/"
-"$java_home/bin/jar" --create --file "$here/pattern-plugin.jar" -C "$out" .
-echo "built $here/pattern-plugin.jar" >&2
+
+# build_jar NAME SOURCE_DIR SERVICE_DIR: compile SOURCE_DIR and pack it with its service file.
+build_jar() {
+    local out=$here/build/$1
+    rm -rf "$out"
+    mkdir -p "$out/META-INF/services"
+    "$java_home/bin/javac" --release 25 -cp "$jar" -d "$out" $(find "$2" -name '*.java')
+    cp "$3"/* "$out/META-INF/services/"
+    "$java_home/bin/jar" --create --file "$here/$1.jar" -C "$out" .
+    echo "built $here/$1.jar" >&2
+}
+build_jar pattern-plugin "$here/src" "$here/META-INF/services"
+build_jar xor-filter "$here/filter/src" "$here/filter/META-INF/services"

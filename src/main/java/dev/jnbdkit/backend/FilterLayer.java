@@ -42,6 +42,8 @@ final class FilterLayer extends Layer {
 
     @Override void load() { filter.load(); }
 
+    @Override boolean debugFlag(String flag, int value) { return filter.debugFlag(flag, value); }
+
     @Override void unload() { filter.unload(); }
 
     @Override void config(String key, String value) { filter.config(below, key, value); }

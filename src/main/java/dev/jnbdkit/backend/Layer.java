@@ -38,6 +38,9 @@ abstract sealed class Layer permits PluginLayer, FilterLayer {
 
     abstract void load();
 
+    /** -D NAME.FLAG=VALUE for this layer; false if it has no such flag. */
+    abstract boolean debugFlag(String flag, int value);
+
     abstract void unload();
 
     abstract void config(String key, String value);

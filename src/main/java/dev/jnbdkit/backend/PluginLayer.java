@@ -34,6 +34,8 @@ final class PluginLayer extends Layer {
 
     @Override void load() { plugin.load(); }
 
+    @Override boolean debugFlag(String flag, int value) { return plugin.debugFlag(flag, value); }
+
     @Override void unload() { plugin.unload(); }
 
     @Override void config(String key, String value) { plugin.config(key, value); }

@@ -48,6 +48,10 @@ public final class PluginRegistry {
     public static Filter filter(String name) {
         if (JarPluginLoader.isJarPath(name)) return JarPluginLoader.loadFilter(Path.of(name));
         Filter f = instantiate(FILTERS.get(name), "filter", name, Filter.class);
+        if (f == null && NbdkitFilters.NAMES.contains(name)) {
+            throw new PluginException(Errno.ENOENT, "cannot open filter '" + name + "': nbdkit's " + name
+                    + " filter is not in jnbdkit yet");
+        }
         if (f == null) {
             throw new PluginException(Errno.ENOENT, "cannot open filter '" + name
                     + "': no such built-in filter or filter jar\n"

@@ -83,6 +83,18 @@ public final class Stack {
         }
     }
 
+    /**
+     * {@code -D NAME.FLAG=VALUE}: sets the flag of every layer called NAME; false if none has it
+     * (nbdkit's own {@code nbdkit.*} flags included: this server has none).
+     */
+    public boolean debugFlag(String layer, String flag, int value) {
+        boolean known = false;
+        for (Layer l : layers) {
+            if (l.name().equals(layer) && l.debugFlag(flag, value)) known = true;
+        }
+        return known;
+    }
+
     /** The key a bare command-line word belongs to: the plugin's (filters have none). */
     public String magicConfigKey() { return plugin.plugin.magicConfigKey(); }
 

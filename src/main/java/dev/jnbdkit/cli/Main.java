@@ -122,7 +122,7 @@ public final class Main {
                 stack.printVersions(out, VersionInfo.VERSION);
                 return 0;
             }
-            warnDebugFlags(o.debugFlags());
+            applyDebugFlags(stack, o.debugFlags());
             configure(stack, o.pluginArgs());
             if (o.dumpPlugin()) {
                 DumpPlugin.print(out, stack, VersionInfo.NBDKIT_COMPAT_VERSION);
@@ -322,14 +322,26 @@ public final class Main {
         return filters;
     }
 
-    /** -D NAME.FLAG=N: no plugin of ours has debug flags yet; say so, as nbdkit does for unknown ones. */
-    private static void warnDebugFlags(List<String> flags) {
+    /**
+     * -D NAME.FLAG=N: to the layer (plugin or filter) called NAME; a flag no layer has gets
+     * nbdkit's warning and is ignored; a value that is not a number is an error, as in nbdkit.
+     */
+    private static void applyDebugFlags(Stack stack, List<String> flags) {
         for (String f : flags) {
             int eq = f.indexOf('=');
             String flag = eq < 0 ? f : f.substring(0, eq);
-            String owner = flag.contains(".") ? flag.substring(0, flag.indexOf('.')) : flag;
-            Log.warning("-D " + flag + ": " + owner + " has no debug flag called "
-                    + flag.substring(flag.indexOf('.') + 1) + " (ignored)");
+            int dot = flag.indexOf('.');
+            String owner = dot < 0 ? flag : flag.substring(0, dot);
+            String name = flag.substring(dot + 1);
+            int value;
+            try {
+                value = eq < 0 ? 1 : Integer.decode(f.substring(eq + 1).strip());
+            } catch (NumberFormatException e) {
+                throw new Fatal("-D " + f + ": could not parse the value as an integer");
+            }
+            if (dot < 0 || !stack.debugFlag(owner, name, value)) {
+                Log.warning("-D " + flag + ": " + owner + " has no debug flag called " + name + " (ignored)");
+            }
         }
     }
 }

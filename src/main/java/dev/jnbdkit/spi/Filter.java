@@ -36,6 +36,13 @@ public interface Filter {
     /** Help for the filter's own {@code key=value} parameters, shown by {@code --help}, or null. */
     default String configHelp() { return null; }
 
+    /**
+     * {@code -D NAME.FLAG=VALUE} on the command line, before any configuration (nbdkit's debug
+     * flags, its {@code NAME_debug_FLAG} variables): set the flag and return true, or return false
+     * if there is no flag of that name (the server then warns).
+     */
+    default boolean debugFlag(String flag, int value) { return false; }
+
     default void load() {}
 
     default void unload() {}

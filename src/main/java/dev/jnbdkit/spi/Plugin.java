@@ -34,6 +34,13 @@ public interface Plugin {
      */
     default String magicConfigKey() { return null; }
 
+    /**
+     * {@code -D NAME.FLAG=VALUE} on the command line, before any configuration (nbdkit's debug
+     * flags, its {@code NAME_debug_FLAG} variables): set the flag and return true, or return false
+     * if there is no flag of that name (the server then warns).
+     */
+    default boolean debugFlag(String flag, int value) { return false; }
+
     /** Called once, right after the plugin is chosen. */
     default void load() {}
 

@@ -253,4 +253,24 @@ class StackTest {
         assertEquals(1, p.calls("open"));
         assertEquals(0, p.openHandles.get(), "the plugin's handle is closed again");
     }
+
+    @Test
+    void debugFlagsReachTheLayerOfThatName() {
+        List<String> seen = new ArrayList<>();
+        Filter withFlag = new Filter() {
+            @Override public String name() { return "flagged"; }
+
+            @Override public boolean debugFlag(String flag, int value) {
+                if (!flag.equals("verbose")) return false;
+                seen.add(flag + "=" + value);
+                return true;
+            }
+        };
+        Stack s = Stack.of(List.of(new NoFilter(), withFlag), new FakePlugin(), false);
+        assertEquals(true, s.debugFlag("flagged", "verbose", 2));
+        assertEquals(false, s.debugFlag("flagged", "other", 1), "a flag the filter does not have");
+        assertEquals(false, s.debugFlag("nofilter", "verbose", 1), "a filter without flags");
+        assertEquals(false, s.debugFlag("fake", "verbose", 1), "the plugin has none either");
+        assertEquals(List.of("verbose=2"), seen);
+    }
 }
