@@ -123,6 +123,7 @@ final class Connection implements Runnable {
             session = stack.open(state.exportName(), false);
             flags = TransmissionFlags.of(session, false);
             session.getSize();
+            session.canExtents();
         } finally {
             requestLock.unlock();
         }

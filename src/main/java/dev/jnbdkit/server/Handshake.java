@@ -315,6 +315,7 @@ final class Handshake {
             try {
                 c.getSize();
                 TransmissionFlags.of(c, structured);
+                c.canExtents(); // as nbdkit: known before any block status
                 c.exportDescription();
                 c.blockSize();
             } catch (RuntimeException e) {
