@@ -267,8 +267,8 @@ public final class CommandLine {
     /** Refuses, with one clear line, options jnbdkit parses but cannot honour yet. */
     static void checkSupported(Options o) throws UsageException {
         
-        if (o.selinuxLabel() != null) throw fail("--selinux-label is not supported yet");
-        if (o.vsock()) throw fail("--vsock is not supported yet");
+        if (o.listen().selinuxLabel() != null) throw fail("--selinux-label is not supported yet");
+        if (o.listen().vsock()) throw fail("--vsock is not supported yet");
     }
 
     /** nbdkit_absolute_path: the working directory joined to a relative path, nothing resolved. */
@@ -410,12 +410,13 @@ public final class CommandLine {
             String plugin = nonOptions.isEmpty() ? null : nonOptions.getFirst();
             List<String> pluginArgs = nonOptions.isEmpty() ? List.of()
                     : List.copyOf(nonOptions.subList(1, nonOptions.size()));
-            return new Options(plugin, pluginArgs, port, ipaddr, ipv4Only, ipv6Only, unixSocket, single,
-                    foreground, pidFile, readonly, exportName, threads, verbose,
-                    Collections.unmodifiableList(new ArrayList<>(debugFlags)), run, exitWithParent,
-                    dumpPlugin, dumpConfig, version, help, log, maskHandshake, noSr, oldstyle, user, group,
-                    swap, python, List.copyOf(filters), tls, tlsCertificates, tlsPsk, tlsVerifyPeer,
-                    selinuxLabel, vsock, longOptions, shortOptions);
+            return new Options(plugin, pluginArgs, List.copyOf(filters), readonly, exportName, threads, python,
+                    new Options.Listen(port, ipaddr, ipv4Only, ipv6Only, unixSocket, single, vsock, selinuxLabel),
+                    new Options.Tls(tls, tlsCertificates, tlsPsk, tlsVerifyPeer),
+                    new Options.Protocol(maskHandshake, noSr, oldstyle),
+                    new Options.Execution(foreground, pidFile, run, exitWithParent, user, group, swap, log, verbose,
+                            Collections.unmodifiableList(new ArrayList<>(debugFlags))),
+                    new Options.Info(dumpPlugin, dumpConfig, version, help, longOptions, shortOptions));
         }
     }
 }

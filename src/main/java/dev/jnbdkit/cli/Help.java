@@ -93,15 +93,15 @@ public final class Help {
      * {@code --help} and {@code --version} are Main's to finish (plugin help, plugin version line).
      */
     public static boolean printInformational(Options o, PrintStream out) {
-        if (o.dumpConfig()) {
+        if (o.info().dumpConfig()) {
             VersionInfo.printConfig(out);
-        } else if (o.longOptions()) {
+        } else if (o.info().longOptions()) {
             CommandLine.longOptionListing().forEach(out::println);
-        } else if (o.shortOptions()) {
+        } else if (o.info().shortOptions()) {
             CommandLine.shortOptionListing().forEach(out::println);
-        } else if (o.plugin() == null && o.help()) {
+        } else if (o.plugin() == null && o.info().help()) {
             print(out);
-        } else if (o.plugin() == null && o.version()) {
+        } else if (o.plugin() == null && o.info().version()) {
             VersionInfo.printVersion(out);
         } else {
             return false;

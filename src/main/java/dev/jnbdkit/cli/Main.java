@@ -64,15 +64,15 @@ public final class Main {
             return e.report(out, System.err);
         }
         if (Help.printInformational(o, out)) return 0;
-        if (o.user() != null || o.group() != null) {
+        if (o.execution().user() != null || o.execution().group() != null) {
             throw new Fatal("-u/--user and -g/--group are not supported yet: start the server as that user");
         }
-        if (o.swap()) throw new Fatal("--swap is not supported yet");
+        if (o.execution().swap()) throw new Fatal("--swap is not supported yet");
 
-        Log.setVerbose(o.verbose());
+        Log.setVerbose(o.execution().verbose());
         boolean socketActivation = CommandLine.socketActivationRequested();
-        boolean foreground = o.foreground() || o.single() || o.run() != null || o.exitWithParent()
-                || socketActivation || o.dumpPlugin() || o.help() || o.version();
+        boolean foreground = o.execution().foreground() || o.listen().single() || o.execution().run() != null || o.execution().exitWithParent()
+                || socketActivation || o.info().dumpPlugin() || o.info().help() || o.info().version();
         boolean child = Daemon.isChild();
         if (!foreground && !child) {
             try {
@@ -83,11 +83,11 @@ public final class Main {
         }
         // A background server reports start-up failures on the waiting command's stderr; it
         // switches to syslog (the default in the background) once it is ready.
-        Log.setSink(logSink(o.log(), false));
+        Log.setSink(logSink(o.execution().log(), false));
         if (o.python() != null) System.setProperty("jnbdkit.python", o.python());
 
         Transport stdio = null;
-        if (o.single()) {
+        if (o.listen().single()) {
             try {
                 stdio = Stdio.takeConnection();
                 StartupTrace.mark("-s: connection taken");
@@ -110,21 +110,21 @@ public final class Main {
                                 PrintStream out) {
         try {
             stack.load();
-            if (o.help()) {
+            if (o.info().help()) {
                 Help.print(out);
                 out.println();
                 stack.printHelp(out);
                 out.flush();
                 return 0;
             }
-            if (o.version()) {
+            if (o.info().version()) {
                 VersionInfo.printVersion(out);
                 stack.printVersions(out, VersionInfo.VERSION);
                 return 0;
             }
-            applyDebugFlags(stack, o.debugFlags());
+            applyDebugFlags(stack, o.execution().debugFlags());
             configure(stack, o.pluginArgs());
-            if (o.dumpPlugin()) {
+            if (o.info().dumpPlugin()) {
                 DumpPlugin.print(out, stack, VersionInfo.NBDKIT_COMPAT_VERSION);
                 stack.plugin().dumpPlugin(out);
                 out.flush();
@@ -142,16 +142,16 @@ public final class Main {
 
         ServerTls tls;
         try {
-            tls = ServerTls.configure(o.tls(), o.tlsCertificates(), o.tlsPsk(), o.tlsVerifyPeer());
+            tls = ServerTls.configure(o.tls().mode(), o.tls().certificates(), o.tls().psk(), o.tls().verifyPeer());
         } catch (ServerTls.SetupException e) {
             throw new Fatal(e.getMessage());
         }
-        if (tls != null && o.oldstyle()) {
+        if (tls != null && o.protocol().oldstyle()) {
             Log.debug("TLS is not possible with the oldstyle protocol (-o): serving plaintext");
             tls = null;
         }
-        ServerSettings settings = new ServerSettings(o.oldstyle(), o.noSr(),
-                o.maskHandshake() < 0 ? 0xffff : o.maskHandshake(), o.effectiveThreads(), tls);
+        ServerSettings settings = new ServerSettings(o.protocol().oldstyle(), o.protocol().noSr(),
+                o.protocol().maskHandshake() < 0 ? 0xffff : o.protocol().maskHandshake(), o.effectiveThreads(), tls);
         Server server = new Server(stack, settings);
         int status;
         try {
@@ -178,7 +178,7 @@ public final class Main {
     private static int serveListening(Server server, ServerSettings settings, Stack stack, Options o,
                                       boolean socketActivation, boolean child) {
         Path privateDir = null;
-        String unixSocket = o.unixSocket();
+        String unixSocket = o.listen().unixSocket();
         Listener listener;
         try {
             if (socketActivation) {
@@ -190,15 +190,15 @@ public final class Main {
                 }
                 listener = Listener.unix(Path.of(unixSocket));
             } else {
-                listener = Listener.tcp(o.ipaddr(), o.port() == null ? 10809 : parsePort(o.port()),
-                        o.ipv4Only(), o.ipv6Only());
+                listener = Listener.tcp(o.listen().ipaddr(), o.listen().port() == null ? 10809 : parsePort(o.listen().port()),
+                        o.listen().ipv4Only(), o.listen().ipv6Only());
             }
         } catch (IOException e) {
             throw new Fatal(e.getMessage());
         }
         StartupTrace.mark("listening");
         try {
-            if (o.exitWithParent()) {
+            if (o.execution().exitWithParent()) {
                 try {
                     ProcessCalls.setParentDeathSignal(15);
                 } catch (IOException e) {
@@ -211,22 +211,22 @@ public final class Main {
                     server.requestShutdown();
                 }
             }
-            if (o.pidFile() != null) PidFile.write(o.pidFile(), ProcessHandle.current().pid());
+            if (o.execution().pidFile() != null) PidFile.write(o.execution().pidFile(), ProcessHandle.current().pid());
             afterFork(stack);
             Signals.onTermination(server::requestShutdown);
             if (child) {
                 Daemon.ready();
-                Log.setSink(logSink(o.log(), true));
+                Log.setSink(logSink(o.execution().log(), true));
             }
             Log.debug("listening on " + listener.description());
             StartupTrace.mark("serving");
 
-            if (o.run() != null) {
+            if (o.execution().run() != null) {
                 Thread serving = Thread.ofPlatform().name("server").start(() -> server.serve(listener));
                 int port = unixSocket == null ? listener.port() : 0;
                 int status;
                 try {
-                    status = Captive.run(o.run(), unixSocket, port, o.exportName(), settings.tls());
+                    status = Captive.run(o.execution().run(), unixSocket, port, o.exportName(), settings.tls());
                 } catch (InterruptedException e) {
                     status = 1;
                 }

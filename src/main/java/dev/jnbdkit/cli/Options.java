@@ -3,90 +3,102 @@ package dev.jnbdkit.cli;
 import java.util.List;
 
 /**
- * Everything the command line said, parsed but not yet acted on (nbdkit(1) option names).
- * Plugin arguments stay raw ({@code key=value} or bare words): which key a bare word belongs to
- * is the plugin's to say, once it is loaded.
+ * Everything the command line said, parsed but not yet acted on (nbdkit(1) option names), in
+ * groups by what they decide. Plugin arguments stay raw ({@code key=value} or bare words): which
+ * key a bare word belongs to is the plugin's to say, once it is loaded.
  *
- * @param plugin         plugin name, path to a plugin jar, or null if none was given
- * @param pluginArgs     arguments after the plugin, in order, unparsed
- * @param port           -p PORT, or null (default 10809)
- * @param ipaddr         -i IPADDR, or null (all addresses)
- * @param ipv4Only       -4
- * @param ipv6Only       -6
- * @param unixSocket     -U PATH; "-" asks for a private socket; null for TCP
- * @param single         -s / --single / --stdin
- * @param foreground     -f / --foreground / --no-fork
- * @param pidFile        -P PIDFILE, or null
- * @param readonly       -r
- * @param exportName     -e EXPORTNAME, or null
- * @param threads        -t THREADS, or 0 for the default (16)
- * @param verbose        -v
- * @param debugFlags     -D NAME.FLAG=N, raw, in order
- * @param run            --run COMMAND, or null
- * @param exitWithParent --exit-with-parent
- * @param dumpPlugin     --dump-plugin
- * @param dumpConfig     --dump-config
- * @param version        -V / --version
- * @param help           --help
- * @param log            --log=stderr|syslog|null, or null for the default
- * @param maskHandshake  --mask-handshake=MASK, or -1 when not given
- * @param noSr           --no-sr
- * @param oldstyle       -o (false: newstyle, the default, also -n)
- * @param user           -u USER, or null
- * @param group          -g GROUP, or null
- * @param swap           --swap
- * @param python         --python=INTERPRETER (jnbdkit only), or null
- * @param filters        --filter=FILTER, in command-line order (outermost first)
- * @param tls            --tls=off|on|require as given (normalised to "off", "on" or "require"), or null
- * @param tlsCertificates --tls-certificates=DIR, or null
- * @param tlsPsk         --tls-psk=FILE, or null
- * @param tlsVerifyPeer  --tls-verify-peer
- * @param selinuxLabel   --selinux-label=LABEL, or null
- * @param vsock          --vsock
- * @param longOptions    --long-options (undocumented, for shell completion): list long options and exit
- * @param shortOptions   --short-options (undocumented, for shell completion): list short options and exit
+ * @param plugin     plugin name, path to a plugin jar, or null if none was given
+ * @param pluginArgs arguments after the plugin, in order, unparsed
+ * @param filters    --filter=FILTER, in command-line order (outermost first)
+ * @param readonly   -r
+ * @param exportName -e EXPORTNAME, or null
+ * @param threads    -t THREADS, or 0 for the default (16)
+ * @param python     --python=INTERPRETER (jnbdkit only), or null
+ * @param listen     where clients come from
+ * @param tls        TLS
+ * @param protocol   what the handshake offers
+ * @param execution  how the server process runs: foreground, logs, --run, users
+ * @param info       the informational options that print and exit
  */
 public record Options(
         String plugin,
         List<String> pluginArgs,
-        String port,
-        String ipaddr,
-        boolean ipv4Only,
-        boolean ipv6Only,
-        String unixSocket,
-        boolean single,
-        boolean foreground,
-        String pidFile,
+        List<String> filters,
         boolean readonly,
         String exportName,
         int threads,
-        boolean verbose,
-        List<String> debugFlags,
-        String run,
-        boolean exitWithParent,
-        boolean dumpPlugin,
-        boolean dumpConfig,
-        boolean version,
-        boolean help,
-        String log,
-        int maskHandshake,
-        boolean noSr,
-        boolean oldstyle,
-        String user,
-        String group,
-        boolean swap,
         String python,
-        List<String> filters,
-        String tls,
-        String tlsCertificates,
-        String tlsPsk,
-        boolean tlsVerifyPeer,
-        String selinuxLabel,
-        boolean vsock,
-        boolean longOptions,
-        boolean shortOptions) {
+        Listen listen,
+        Tls tls,
+        Protocol protocol,
+        Execution execution,
+        Info info) {
 
     public static final int DEFAULT_THREADS = 16;
 
     public int effectiveThreads() { return threads > 0 ? threads : DEFAULT_THREADS; }
+
+    /**
+     * Where clients come from.
+     *
+     * @param port         -p PORT, or null (default 10809)
+     * @param ipaddr       -i IPADDR, or null (all addresses)
+     * @param ipv4Only     -4
+     * @param ipv6Only     -6
+     * @param unixSocket   -U PATH; "-" asks for a private socket; null for TCP
+     * @param single       -s / --single / --stdin
+     * @param vsock        --vsock
+     * @param selinuxLabel --selinux-label=LABEL, or null
+     */
+    public record Listen(String port, String ipaddr, boolean ipv4Only, boolean ipv6Only, String unixSocket,
+                         boolean single, boolean vsock, String selinuxLabel) {}
+
+    /**
+     * TLS.
+     *
+     * @param mode         --tls=off|on|require as given (normalised to "off", "on" or "require"), or null
+     * @param certificates --tls-certificates=DIR, or null
+     * @param psk          --tls-psk=FILE, or null
+     * @param verifyPeer   --tls-verify-peer
+     */
+    public record Tls(String mode, String certificates, String psk, boolean verifyPeer) {}
+
+    /**
+     * What the handshake offers.
+     *
+     * @param maskHandshake --mask-handshake=MASK, or -1 when not given
+     * @param noSr          --no-sr
+     * @param oldstyle      -o (false: newstyle, the default, also -n)
+     */
+    public record Protocol(int maskHandshake, boolean noSr, boolean oldstyle) {}
+
+    /**
+     * How the server process runs.
+     *
+     * @param foreground     -f / --foreground / --no-fork
+     * @param pidFile        -P PIDFILE, or null
+     * @param run            --run COMMAND, or null
+     * @param exitWithParent --exit-with-parent
+     * @param user           -u USER, or null
+     * @param group          -g GROUP, or null
+     * @param swap           --swap
+     * @param log            --log=stderr|syslog|null, or null for the default
+     * @param verbose        -v
+     * @param debugFlags     -D NAME.FLAG=N, raw, in order
+     */
+    public record Execution(boolean foreground, String pidFile, String run, boolean exitWithParent, String user,
+                            String group, boolean swap, String log, boolean verbose, List<String> debugFlags) {}
+
+    /**
+     * The options that print something and exit.
+     *
+     * @param dumpPlugin   --dump-plugin
+     * @param dumpConfig   --dump-config
+     * @param version      -V / --version
+     * @param help         --help
+     * @param longOptions  --long-options (undocumented, for shell completion): list long options and exit
+     * @param shortOptions --short-options (undocumented, for shell completion): list short options and exit
+     */
+    public record Info(boolean dumpPlugin, boolean dumpConfig, boolean version, boolean help,
+                       boolean longOptions, boolean shortOptions) {}
 }

@@ -47,38 +47,38 @@ class CommandLineTest {
         Options o = parse("memory", "1G");
         assertEquals("memory", o.plugin());
         assertEquals(List.of("1G"), o.pluginArgs());
-        assertNull(o.port());
-        assertNull(o.ipaddr());
-        assertNull(o.unixSocket());
-        assertNull(o.pidFile());
+        assertNull(o.listen().port());
+        assertNull(o.listen().ipaddr());
+        assertNull(o.listen().unixSocket());
+        assertNull(o.execution().pidFile());
         assertNull(o.exportName());
-        assertNull(o.run());
-        assertNull(o.log());
-        assertNull(o.user());
-        assertNull(o.group());
+        assertNull(o.execution().run());
+        assertNull(o.execution().log());
+        assertNull(o.execution().user());
+        assertNull(o.execution().group());
         assertNull(o.python());
-        assertNull(o.tls());
+        assertNull(o.tls().mode());
         assertEquals(0, o.threads());
         assertEquals(16, o.effectiveThreads());
-        assertEquals(-1, o.maskHandshake());
-        assertEquals(List.of(), o.debugFlags());
+        assertEquals(-1, o.protocol().maskHandshake());
+        assertEquals(List.of(), o.execution().debugFlags());
         assertEquals(List.of(), o.filters());
-        assertFalse(o.ipv4Only() || o.ipv6Only() || o.single() || o.foreground() || o.readonly()
-                || o.verbose() || o.exitWithParent() || o.dumpPlugin() || o.dumpConfig() || o.version()
-                || o.help() || o.noSr() || o.oldstyle() || o.swap() || o.tlsVerifyPeer() || o.vsock()
-                || o.longOptions() || o.shortOptions());
+        assertFalse(o.listen().ipv4Only() || o.listen().ipv6Only() || o.listen().single() || o.execution().foreground() || o.readonly()
+                || o.execution().verbose() || o.execution().exitWithParent() || o.info().dumpPlugin() || o.info().dumpConfig() || o.info().version()
+                || o.info().help() || o.protocol().noSr() || o.protocol().oldstyle() || o.execution().swap() || o.tls().verifyPeer() || o.listen().vsock()
+                || o.info().longOptions() || o.info().shortOptions());
     }
 
     static Stream<Arguments> aliases() {
         return Stream.of(
-                a(o -> o.ipv4Only(), "-4"), a(o -> o.ipv4Only(), "--ipv4-only"),
-                a(o -> o.ipv6Only(), "-6"), a(o -> o.ipv6Only(), "--ipv6-only"),
-                a(o -> o.debugFlags().equals(List.of("file.zero=1")), "-D", "file.zero=1"),
-                a(o -> o.debugFlags().equals(List.of("file.zero=1")), "-Dfile.zero=1"),
-                a(o -> o.debugFlags().equals(List.of("file.zero=1")), "--debug", "file.zero=1"),
-                a(o -> o.debugFlags().equals(List.of("file.zero=1")), "--debug=file.zero=1"),
-                a(o -> o.dumpPlugin(), "--dump-plugin"),
-                a(o -> o.exitWithParent() && o.foreground(), "--exit-with-parent"),
+                a(o -> o.listen().ipv4Only(), "-4"), a(o -> o.listen().ipv4Only(), "--ipv4-only"),
+                a(o -> o.listen().ipv6Only(), "-6"), a(o -> o.listen().ipv6Only(), "--ipv6-only"),
+                a(o -> o.execution().debugFlags().equals(List.of("file.zero=1")), "-D", "file.zero=1"),
+                a(o -> o.execution().debugFlags().equals(List.of("file.zero=1")), "-Dfile.zero=1"),
+                a(o -> o.execution().debugFlags().equals(List.of("file.zero=1")), "--debug", "file.zero=1"),
+                a(o -> o.execution().debugFlags().equals(List.of("file.zero=1")), "--debug=file.zero=1"),
+                a(o -> o.info().dumpPlugin(), "--dump-plugin"),
+                a(o -> o.execution().exitWithParent() && o.execution().foreground(), "--exit-with-parent"),
                 a(o -> "foo".equals(o.exportName()), "-e", "foo"),
                 a(o -> "foo".equals(o.exportName()), "-efoo"),
                 a(o -> "foo".equals(o.exportName()), "--export=foo"),
@@ -88,47 +88,47 @@ class CommandLineTest {
                 a(o -> "foo".equals(o.exportName()), "--exportname=foo"),
                 a(o -> "foo".equals(o.exportName()), "--exportname", "foo"),
                 a(o -> "".equals(o.exportName()), "--exportname="),
-                a(o -> o.foreground(), "-f"), a(o -> o.foreground(), "--foreground"),
-                a(o -> o.foreground(), "--no-fork"),
-                a(o -> "disk".equals(o.group()), "-g", "disk"), a(o -> "disk".equals(o.group()), "--group=disk"),
-                a(o -> "disk".equals(o.group()), "--group", "disk"),
-                a(o -> o.help(), "--help"),
-                a(o -> "::1".equals(o.ipaddr()), "-i", "::1"), a(o -> "::1".equals(o.ipaddr()), "--ip-addr=::1"),
-                a(o -> "::1".equals(o.ipaddr()), "--ipaddr", "::1"),
-                a(o -> "stderr".equals(o.log()), "--log=stderr"), a(o -> "syslog".equals(o.log()), "--log", "syslog"),
-                a(o -> "null".equals(o.log()), "--log=null"),
-                a(o -> o.maskHandshake() == 3, "--mask-handshake=3"),
-                a(o -> o.maskHandshake() == 0, "--mask-handshake", "0"),
-                a(o -> !o.oldstyle(), "-o", "-n"), a(o -> !o.oldstyle(), "-o", "--new-style"),
-                a(o -> !o.oldstyle(), "-o", "--newstyle"),
-                a(o -> o.noSr(), "--no-sr"),
-                a(o -> o.oldstyle(), "-o"), a(o -> o.oldstyle(), "--old-style"), a(o -> o.oldstyle(), "--oldstyle"),
-                a(o -> "/run/x.pid".equals(o.pidFile()), "-P", "/run/x.pid"),
-                a(o -> "/run/x.pid".equals(o.pidFile()), "--pid-file=/run/x.pid"),
-                a(o -> "/run/x.pid".equals(o.pidFile()), "--pidfile", "/run/x.pid"),
-                a(o -> "10810".equals(o.port()), "-p", "10810"), a(o -> "10810".equals(o.port()), "-p10810"),
-                a(o -> "10810".equals(o.port()), "--port=10810"), a(o -> "10810".equals(o.port()), "--port", "10810"),
+                a(o -> o.execution().foreground(), "-f"), a(o -> o.execution().foreground(), "--foreground"),
+                a(o -> o.execution().foreground(), "--no-fork"),
+                a(o -> "disk".equals(o.execution().group()), "-g", "disk"), a(o -> "disk".equals(o.execution().group()), "--group=disk"),
+                a(o -> "disk".equals(o.execution().group()), "--group", "disk"),
+                a(o -> o.info().help(), "--help"),
+                a(o -> "::1".equals(o.listen().ipaddr()), "-i", "::1"), a(o -> "::1".equals(o.listen().ipaddr()), "--ip-addr=::1"),
+                a(o -> "::1".equals(o.listen().ipaddr()), "--ipaddr", "::1"),
+                a(o -> "stderr".equals(o.execution().log()), "--log=stderr"), a(o -> "syslog".equals(o.execution().log()), "--log", "syslog"),
+                a(o -> "null".equals(o.execution().log()), "--log=null"),
+                a(o -> o.protocol().maskHandshake() == 3, "--mask-handshake=3"),
+                a(o -> o.protocol().maskHandshake() == 0, "--mask-handshake", "0"),
+                a(o -> !o.protocol().oldstyle(), "-o", "-n"), a(o -> !o.protocol().oldstyle(), "-o", "--new-style"),
+                a(o -> !o.protocol().oldstyle(), "-o", "--newstyle"),
+                a(o -> o.protocol().noSr(), "--no-sr"),
+                a(o -> o.protocol().oldstyle(), "-o"), a(o -> o.protocol().oldstyle(), "--old-style"), a(o -> o.protocol().oldstyle(), "--oldstyle"),
+                a(o -> "/run/x.pid".equals(o.execution().pidFile()), "-P", "/run/x.pid"),
+                a(o -> "/run/x.pid".equals(o.execution().pidFile()), "--pid-file=/run/x.pid"),
+                a(o -> "/run/x.pid".equals(o.execution().pidFile()), "--pidfile", "/run/x.pid"),
+                a(o -> "10810".equals(o.listen().port()), "-p", "10810"), a(o -> "10810".equals(o.listen().port()), "-p10810"),
+                a(o -> "10810".equals(o.listen().port()), "--port=10810"), a(o -> "10810".equals(o.listen().port()), "--port", "10810"),
                 a(o -> o.readonly(), "-r"), a(o -> o.readonly(), "--read-only"), a(o -> o.readonly(), "--readonly"),
-                a(o -> "nbdinfo $uri".equals(o.run()) && o.foreground(), "--run", "nbdinfo $uri"),
-                a(o -> "nbdinfo $uri".equals(o.run()), "--run=nbdinfo $uri"),
-                a(o -> o.single(), "-s"), a(o -> o.single(), "--single"), a(o -> o.single(), "--stdin"),
-                a(o -> o.swap(), "--swap"),
+                a(o -> "nbdinfo $uri".equals(o.execution().run()) && o.execution().foreground(), "--run", "nbdinfo $uri"),
+                a(o -> "nbdinfo $uri".equals(o.execution().run()), "--run=nbdinfo $uri"),
+                a(o -> o.listen().single(), "-s"), a(o -> o.listen().single(), "--single"), a(o -> o.listen().single(), "--stdin"),
+                a(o -> o.execution().swap(), "--swap"),
                 a(o -> o.threads() == 4, "-t", "4"), a(o -> o.threads() == 4, "-t4"),
                 a(o -> o.threads() == 4, "--threads=4"), a(o -> o.threads() == 4, "--threads", "4"),
-                a(o -> "off".equals(o.tls()), "--tls=off"), a(o -> "off".equals(o.tls()), "--tls", "off"),
-                a(o -> "/certs".equals(o.tlsCertificates()), "--tls-certificates=/certs"),
-                a(o -> "/certs".equals(o.tlsCertificates()), "--tls-certificates", "/certs"),
-                a(o -> "/k.psk".equals(o.tlsPsk()), "--tls-psk=/k.psk"),
-                a(o -> "/k.psk".equals(o.tlsPsk()), "--tls-psk", "/k.psk"),
-                a(o -> o.tlsVerifyPeer(), "--tls-verify-peer"),
-                a(o -> "/tmp/sock".equals(o.unixSocket()), "-U", "/tmp/sock"),
-                a(o -> "/tmp/sock".equals(o.unixSocket()), "-U/tmp/sock"),
-                a(o -> "/tmp/sock".equals(o.unixSocket()), "--unix=/tmp/sock"),
-                a(o -> "-".equals(o.unixSocket()), "--unix", "-"),
-                a(o -> "-".equals(o.unixSocket()), "-U", "-"),
-                a(o -> "nobody".equals(o.user()), "-u", "nobody"), a(o -> "nobody".equals(o.user()), "--user=nobody"),
-                a(o -> o.verbose(), "-v"), a(o -> o.verbose(), "--verbose"),
-                a(o -> o.version(), "-V"), a(o -> o.version(), "--version"),
+                a(o -> "off".equals(o.tls().mode()), "--tls=off"), a(o -> "off".equals(o.tls().mode()), "--tls", "off"),
+                a(o -> "/certs".equals(o.tls().certificates()), "--tls-certificates=/certs"),
+                a(o -> "/certs".equals(o.tls().certificates()), "--tls-certificates", "/certs"),
+                a(o -> "/k.psk".equals(o.tls().psk()), "--tls-psk=/k.psk"),
+                a(o -> "/k.psk".equals(o.tls().psk()), "--tls-psk", "/k.psk"),
+                a(o -> o.tls().verifyPeer(), "--tls-verify-peer"),
+                a(o -> "/tmp/sock".equals(o.listen().unixSocket()), "-U", "/tmp/sock"),
+                a(o -> "/tmp/sock".equals(o.listen().unixSocket()), "-U/tmp/sock"),
+                a(o -> "/tmp/sock".equals(o.listen().unixSocket()), "--unix=/tmp/sock"),
+                a(o -> "-".equals(o.listen().unixSocket()), "--unix", "-"),
+                a(o -> "-".equals(o.listen().unixSocket()), "-U", "-"),
+                a(o -> "nobody".equals(o.execution().user()), "-u", "nobody"), a(o -> "nobody".equals(o.execution().user()), "--user=nobody"),
+                a(o -> o.execution().verbose(), "-v"), a(o -> o.execution().verbose(), "--verbose"),
+                a(o -> o.info().version(), "-V"), a(o -> o.info().version(), "--version"),
                 a(o -> "/usr/bin/python3".equals(o.python()), "--python=/usr/bin/python3"),
                 a(o -> "/usr/bin/python3".equals(o.python()), "--python", "/usr/bin/python3"));
     }
@@ -171,15 +171,15 @@ class CommandLineTest {
             Options o = parse("-r", "file", "-f", "disk.img", "--port=1", "cache=none", "-v");
             assertEquals("file", o.plugin());
             assertEquals(List.of("disk.img", "cache=none"), o.pluginArgs());
-            assertTrue(o.readonly() && o.foreground() && o.verbose());
-            assertEquals("1", o.port());
+            assertTrue(o.readonly() && o.execution().foreground() && o.execution().verbose());
+            assertEquals("1", o.listen().port());
         }
 
         @Test
         void bundledShortOptions() throws Exception {
             Options o = parse("-fvrp", "10810", "memory", "1G");
-            assertTrue(o.foreground() && o.verbose() && o.readonly());
-            assertEquals("10810", o.port());
+            assertTrue(o.execution().foreground() && o.execution().verbose() && o.readonly());
+            assertEquals("10810", o.listen().port());
             assertEquals(o, parse("-fvrp10810", "memory", "1G"));
             assertEquals(o, parse("-f", "-v", "-r", "-p", "10810", "memory", "1G"));
         }
@@ -187,15 +187,15 @@ class CommandLineTest {
         @Test
         void anArgumentTakesTheRestOfTheBundle() throws Exception {
             Options o = parse("-pfv", "memory", "1G");
-            assertEquals("fv", o.port());
-            assertFalse(o.foreground() || o.verbose());
+            assertEquals("fv", o.listen().port());
+            assertFalse(o.execution().foreground() || o.execution().verbose());
         }
 
         @Test
         void anArgumentMayStartWithADash() throws Exception {
-            assertEquals("-U", parse("-p", "-U", "memory").port());
+            assertEquals("-U", parse("-p", "-U", "memory").listen().port());
             assertEquals("-v", parse("--export", "-v", "memory").exportName());
-            assertFalse(parse("--export", "-v", "memory").verbose());
+            assertFalse(parse("--export", "-v", "memory").execution().verbose());
         }
 
         @Test
@@ -203,8 +203,8 @@ class CommandLineTest {
             Options o = parse("-r", "--", "sh", "-", "-v", "--port=3");
             assertEquals("sh", o.plugin());
             assertEquals(List.of("-", "-v", "--port=3"), o.pluginArgs());
-            assertFalse(o.verbose());
-            assertNull(o.port());
+            assertFalse(o.execution().verbose());
+            assertNull(o.listen().port());
             Options o2 = parse("memory", "--", "-t", "3");
             assertEquals(List.of("-t", "3"), o2.pluginArgs());
             assertEquals(0, o2.threads());
@@ -214,38 +214,38 @@ class CommandLineTest {
         void aLoneDashIsAnArgument() throws Exception {
             Options o = parse("sh", "-", "-f");
             assertEquals(List.of("-"), o.pluginArgs());
-            assertTrue(o.foreground());
+            assertTrue(o.execution().foreground());
         }
 
         @Test
         void posixlyCorrectStopsAtTheFirstNonOption() throws Exception {
             Options o = CommandLine.parse(new String[] {"-r", "memory", "1G", "-f"}, true, false);
             assertTrue(o.readonly());
-            assertFalse(o.foreground());
+            assertFalse(o.execution().foreground());
             assertEquals(List.of("1G", "-f"), o.pluginArgs());
         }
 
         @ParameterizedTest
         @ValueSource(strings = {"--fore", "--foreg", "--no-f", "--no-fork"})
         void unambiguousPrefixes(String opt) throws Exception {
-            assertTrue(parse(opt, "memory", "1G").foreground());
+            assertTrue(parse(opt, "memory", "1G").execution().foreground());
         }
 
         @Test
         void prefixesOfAliasesOfOneOptionAreNotAmbiguous() throws Exception {
             assertEquals("x", parse("--exp=x", "memory").exportName());
             assertEquals("x", parse("--export-", "x", "memory").exportName());
-            assertEquals("/p", parse("--pid", "/p", "memory").pidFile());
+            assertEquals("/p", parse("--pid", "/p", "memory").execution().pidFile());
             assertTrue(parse("--new", "memory").plugin() != null);
-            assertTrue(parse("--old", "memory").oldstyle());
+            assertTrue(parse("--old", "memory").protocol().oldstyle());
             assertTrue(parse("--read", "memory").readonly());
-            assertEquals("7", parse("--po=7", "memory").port());
+            assertEquals("7", parse("--po=7", "memory").listen().port());
             assertEquals("py", parse("--py", "py", "memory").python());
         }
 
         @Test
         void anExactNameWinsOverLongerOnes() throws Exception {
-            assertEquals("off", parse("--tls=off", "memory").tls());
+            assertEquals("off", parse("--tls=off", "memory").tls().mode());
             assertEquals("x", parse("--export=x", "memory").exportName());
         }
 
@@ -304,16 +304,16 @@ class CommandLineTest {
         void laterValuesWin() throws Exception {
             Options o = parse("-p", "1", "--port=2", "-e", "a", "-e", "b", "-t", "3", "-t", "5", "--log=stderr",
                     "--log=null", "memory");
-            assertEquals("2", o.port());
+            assertEquals("2", o.listen().port());
             assertEquals("b", o.exportName());
             assertEquals(5, o.threads());
-            assertEquals("null", o.log());
+            assertEquals("null", o.execution().log());
         }
 
         @Test
         void debugFlagsAccumulateInOrder() throws Exception {
             assertEquals(List.of("a.b=1", "nbdkit.backend.datapath=0", "c.d=-2"),
-                    parse("-D", "a.b=1", "memory", "--debug=nbdkit.backend.datapath=0", "-Dc.d=-2").debugFlags());
+                    parse("-D", "a.b=1", "memory", "--debug=nbdkit.backend.datapath=0", "-Dc.d=-2").execution().debugFlags());
         }
     }
 
@@ -349,8 +349,8 @@ class CommandLineTest {
 
         @Test
         void maskHandshake() throws Exception {
-            assertEquals(3, parse("--mask-handshake=0x3", "memory").maskHandshake());
-            assertEquals(-1, parse("--mask-handshake=4294967295", "memory").maskHandshake());
+            assertEquals(3, parse("--mask-handshake=0x3", "memory").protocol().maskHandshake());
+            assertEquals(-1, parse("--mask-handshake=4294967295", "memory").protocol().maskHandshake());
             assertPlainError(line("error: mask-handshake: negative numbers are not allowed"),
                     "--mask-handshake=-1", "memory");
             assertPlainError(line("error: mask-handshake: empty string where we expected a number"),
@@ -372,7 +372,7 @@ class CommandLineTest {
         @Test
         void goodDebugFlags() throws Exception {
             for (String f : List.of("a.b=1", "ab.c.d=0x10", "nbdkit.tls.log=99", "a.b=-1", "x.y=1"))
-                assertEquals(List.of(f), parse("-D", f, "memory").debugFlags());
+                assertEquals(List.of(f), parse("-D", f, "memory").execution().debugFlags());
         }
 
         @Test
@@ -384,20 +384,20 @@ class CommandLineTest {
         @Test
         void tlsWords() throws Exception {
             for (String off : List.of("off", "OFF", "no", "0", "false", "n", "f"))
-                assertEquals("off", parse("--tls=" + off, "memory").tls(), off);
+                assertEquals("off", parse("--tls=" + off, "memory").tls().mode(), off);
             for (String on : List.of("on", "yes", "1", "true", "Y", "t"))
-                assertEquals("on", CommandLine.parseAll(new String[] {"--tls=" + on, "memory"}, false, false).tls(), on);
+                assertEquals("on", CommandLine.parseAll(new String[] {"--tls=" + on, "memory"}, false, false).tls().mode(), on);
             for (String req : List.of("require", "required", "force", "REQUIRE"))
-                assertEquals("require", CommandLine.parseAll(new String[] {"--tls=" + req, "memory"}, false, false).tls());
+                assertEquals("require", CommandLine.parseAll(new String[] {"--tls=" + req, "memory"}, false, false).tls().mode());
             assertPlainError(line("error: could not decipher boolean (foo)"), "--tls=foo", "memory");
         }
 
         @Test
         void relativePathsBecomeAbsolute() throws Exception {
             String cwd = Path.of("").toAbsolutePath().toString();
-            assertEquals(cwd + "/x.pid", parse("-P", "x.pid", "memory").pidFile());
-            assertEquals(cwd + "/sub/../sock", parse("-U", "sub/../sock", "memory").unixSocket());
-            assertEquals("-", parse("-U", "-", "memory").unixSocket());
+            assertEquals(cwd + "/x.pid", parse("-P", "x.pid", "memory").execution().pidFile());
+            assertEquals(cwd + "/sub/../sock", parse("-U", "sub/../sock", "memory").listen().unixSocket());
+            assertEquals("-", parse("-U", "-", "memory").listen().unixSocket());
             assertPlainError(line("error: cannot convert null or empty path to an absolute path"), "-U", "", "memory");
             assertPlainError(line("error: cannot convert null or empty path to an absolute path"), "-P", "", "memory");
         }
@@ -405,25 +405,25 @@ class CommandLineTest {
         @Test
         void lastOfIpv4AndIpv6Wins() throws Exception {
             Options o = parse("-4", "-6", "memory");
-            assertTrue(o.ipv6Only());
-            assertFalse(o.ipv4Only());
+            assertTrue(o.listen().ipv6Only());
+            assertFalse(o.listen().ipv4Only());
             o = parse("-6", "--ipv4-only", "memory");
-            assertTrue(o.ipv4Only());
-            assertFalse(o.ipv6Only());
+            assertTrue(o.listen().ipv4Only());
+            assertFalse(o.listen().ipv6Only());
         }
 
         @Test
         void exportNameWithOldstyleIsAccepted() throws Exception {
             Options o = parse("-o", "-e", "foo", "memory");
-            assertTrue(o.oldstyle());
+            assertTrue(o.protocol().oldstyle());
             assertEquals("foo", o.exportName());
         }
 
         @Test
         void userAndGroupAreKept() throws Exception {
             Options o = parse("-u", "nobody", "-g", "nogroup", "memory");
-            assertEquals("nobody", o.user());
-            assertEquals("nogroup", o.group());
+            assertEquals("nobody", o.execution().user());
+            assertEquals("nogroup", o.execution().group());
         }
     }
 
@@ -501,27 +501,27 @@ class CommandLineTest {
 
         @Test
         void helpAndVersionNeedNoPlugin() throws Exception {
-            assertTrue(parse("--help").help());
-            assertTrue(parse("-V").version());
-            assertTrue(parse("--version", "-s", "-p", "1").version(), "no combination check without a plugin");
+            assertTrue(parse("--help").info().help());
+            assertTrue(parse("-V").info().version());
+            assertTrue(parse("--version", "-s", "-p", "1").info().version(), "no combination check without a plugin");
             Options o = parse("--help", "memory");
-            assertTrue(o.help());
+            assertTrue(o.info().help());
             assertEquals("memory", o.plugin());
         }
 
         @Test
         void dumpConfigStopsParsingAtOnce() throws Exception {
             Options o = parse("-f", "--dump-config", "--bogus", "-t", "x");
-            assertTrue(o.dumpConfig());
-            assertTrue(o.foreground());
-            assertTrue(parse("--help", "--dump-config").dumpConfig());
+            assertTrue(o.info().dumpConfig());
+            assertTrue(o.execution().foreground());
+            assertTrue(parse("--help", "--dump-config").info().dumpConfig());
             assertGetoptError("unrecognized option '--bogus'", "--bogus", "--dump-config");
         }
 
         @Test
         void listingOptions() throws Exception {
-            assertTrue(parse("--long-options", "--bogus").longOptions());
-            assertTrue(parse("--short-options").shortOptions());
+            assertTrue(parse("--long-options", "--bogus").info().longOptions());
+            assertTrue(parse("--short-options").info().shortOptions());
         }
 
         @Test
@@ -564,16 +564,16 @@ class CommandLineTest {
             Options o = CommandLine.parseAll(new String[] {"--filter=a", "memory", "--filter", "b", "--tls-psk=/k",
                     "--tls-certificates", "/c", "--tls-verify-peer", "--selinux-label=l", "--vsock"}, false, false);
             assertEquals(List.of("a", "b"), o.filters());
-            assertEquals("/k", o.tlsPsk());
-            assertEquals("/c", o.tlsCertificates());
-            assertTrue(o.tlsVerifyPeer());
-            assertEquals("l", o.selinuxLabel());
-            assertTrue(o.vsock());
+            assertEquals("/k", o.tls().psk());
+            assertEquals("/c", o.tls().certificates());
+            assertTrue(o.tls().verifyPeer());
+            assertEquals("l", o.listen().selinuxLabel());
+            assertTrue(o.listen().vsock());
         }
 
         @Test
         void notCheckedForHelpWithoutPlugin() throws Exception {
-            assertTrue(parse("--filter=x", "--help").help());
+            assertTrue(parse("--filter=x", "--help").info().help());
         }
     }
 }
