@@ -29,7 +29,8 @@ public final class CommandLine {
         IPV4, IPV6, DEBUG, DUMP_CONFIG, DUMP_PLUGIN, EXIT_WITH_PARENT, EXPORT, FILTER, FOREGROUND,
         GROUP, HELP, IPADDR, LOG, LONG_OPTIONS, MASK_HANDSHAKE, NEWSTYLE, NO_SR, OLDSTYLE, PIDFILE,
         PORT, READONLY, RUN, SELINUX_LABEL, SHORT_OPTIONS, SINGLE, SWAP, THREADS, TLS,
-        TLS_CERTIFICATES, TLS_PSK, TLS_VERIFY_PEER, UNIX, USER, VERBOSE, VERSION, VSOCK, PYTHON
+        TLS_CERTIFICATES, TLS_PSK, TLS_VERIFY_PEER, UNIX, USER, VERBOSE, VERSION, VSOCK, PYTHON,
+        KEEPALIVE, NO_MC, PRINT_URI, TIMEOUT
     }
 
     /**
@@ -99,7 +100,15 @@ public final class CommandLine {
             spec(Id.VERSION, 'V', null, "print the version and exit", "version"),
             spec(Id.VSOCK, '\0', null, "listen on AF_VSOCK (not supported yet)", "vsock"),
             spec(Id.PYTHON, '\0', "INTERPRETER",
-                    "Python interpreter for the python plugin (jnbdkit only)", "python"));
+                    "Python interpreter for the python plugin (jnbdkit only)", "python"),
+            // nbdkit 1.44's options, after 1.34's so that the listing keeps 1.34's order first.
+            spec(Id.KEEPALIVE, '\0', null, "enable TCP keepalive on client sockets", "keepalive", "keep-alive"),
+            spec(Id.NO_MC, '\0', null, "do not advertise meta contexts", "no-mc", "no-meta-contexts"),
+            spec(Id.NO_SR, '\0', null, "same as --no-sr", "no-structured-replies"),
+            spec(Id.PRINT_URI, '\0', null, "print the URI clients connect to once listening",
+                    "print-uri", "print-url", "show-uri"),
+            spec(Id.TIMEOUT, '\0', "TIMEOUT", "drop clients that have not finished the handshake in TIMEOUT",
+                    "timeout", "time-out"));
 
     /** The short options in nbdkit's {@code getopt} string order (used by --short-options). */
     public static final String SHORT_OPTION_ORDER = "46DefginopPrstuUvV";
@@ -306,7 +315,8 @@ public final class CommandLine {
         final List<String> debugFlags = new ArrayList<>();
         final List<String> filters = new ArrayList<>();
         String tls, tlsCertificates, tlsPsk, selinuxLabel;
-        boolean tlsVerifyPeer, vsock, longOptions, shortOptions;
+        boolean tlsVerifyPeer, vsock, longOptions, shortOptions, keepalive, noMetaContexts, printUri;
+        long timeoutNanos = -1;
 
         State(boolean socketActivation) { this.socketActivation = socketActivation; }
 
@@ -330,9 +340,23 @@ public final class CommandLine {
                 case HELP -> help = true;
                 case IPADDR -> { noSocketActivation("-i"); ipaddr = v; }
                 case LOG -> {
-                    if (!v.equals("stderr") && !v.equals("syslog") && !v.equals("null"))
-                        throw fail("--log must be \"stderr\", \"syslog\" or \"null\"");
-                    log = v;
+                    if (v.equals("default")) {
+                        log = null;
+                    } else if (v.equals("stderr") || v.equals("syslog") || v.equals("null") || v.startsWith("/")) {
+                        log = v;
+                    } else {
+                        throw fail("--log must be \"stderr\", \"syslog\", \"null\", \"default\" or an absolute path");
+                    }
+                }
+                case KEEPALIVE -> keepalive = true;
+                case NO_MC -> noMetaContexts = true;
+                case PRINT_URI -> printUri = true;
+                case TIMEOUT -> {
+                    try {
+                        timeoutNanos = dev.jnbdkit.spi.Delays.parse("--timeout", v);
+                    } catch (dev.jnbdkit.spi.PluginException e) {
+                        throw fail(e.getMessage());
+                    }
                 }
                 case LONG_OPTIONS -> { longOptions = true; stoppedEarly = true; return true; }
                 case MASK_HANDSHAKE -> maskHandshake = (int) Numbers.parseUnsigned("mask-handshake", v);
@@ -411,11 +435,12 @@ public final class CommandLine {
             List<String> pluginArgs = nonOptions.isEmpty() ? List.of()
                     : List.copyOf(nonOptions.subList(1, nonOptions.size()));
             return new Options(plugin, pluginArgs, List.copyOf(filters), readonly, exportName, threads, python,
-                    new Options.Listen(port, ipaddr, ipv4Only, ipv6Only, unixSocket, single, vsock, selinuxLabel),
+                    new Options.Listen(port, ipaddr, ipv4Only, ipv6Only, unixSocket, single, vsock, selinuxLabel,
+                            keepalive),
                     new Options.Tls(tls, tlsCertificates, tlsPsk, tlsVerifyPeer),
-                    new Options.Protocol(maskHandshake, noSr, oldstyle),
+                    new Options.Protocol(maskHandshake, noSr, oldstyle, noMetaContexts, timeoutNanos),
                     new Options.Execution(foreground, pidFile, run, exitWithParent, user, group, swap, log, verbose,
-                            Collections.unmodifiableList(new ArrayList<>(debugFlags))),
+                            Collections.unmodifiableList(new ArrayList<>(debugFlags)), printUri),
                     new Options.Info(dumpPlugin, dumpConfig, version, help, longOptions, shortOptions));
         }
     }

@@ -2,6 +2,7 @@ package dev.jnbdkit.cli;
 
 import dev.jnbdkit.backend.PluginRegistry;
 import dev.jnbdkit.backend.Stack;
+import dev.jnbdkit.log.FileSink;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.log.LogSink;
 import dev.jnbdkit.log.StartupTrace;
@@ -151,8 +152,14 @@ public final class Main {
             tls = null;
         }
         ServerSettings settings = new ServerSettings(o.protocol().oldstyle(), o.protocol().noSr(),
-                o.protocol().maskHandshake() < 0 ? 0xffff : o.protocol().maskHandshake(), o.effectiveThreads(), tls);
+                o.protocol().maskHandshake() < 0 ? 0xffff : o.protocol().maskHandshake(), o.effectiveThreads(), tls,
+                o.protocol().noMetaContexts(), o.listen().keepalive());
         Server server = new Server(stack, settings);
+        // Before listening: a SIGTERM as soon as the socket accepts must already mean "shut down".
+        Signals.onTermination(server::requestShutdown);
+        if (o.protocol().timeoutNanos() >= 0) {
+            server.setHandshakeDeadline(java.time.Duration.ofNanos(o.protocol().timeoutNanos()));
+        }
         int status;
         try {
             if (stdio != null) {
@@ -170,7 +177,6 @@ public final class Main {
 
     private static int serveStdio(Server server, Stack stack, Transport stdio) {
         afterFork(stack);
-        Signals.onTermination(server::requestShutdown);
         server.serveOne(stdio);
         return 0;
     }
@@ -211,9 +217,12 @@ public final class Main {
                     server.requestShutdown();
                 }
             }
+            if (o.execution().printUri()) {
+                printUri(System.out, Captive.uri(unixSocket, unixSocket == null ? listener.port() : 0, o.exportName(),
+                        settings.tlsRequired()));
+            }
             if (o.execution().pidFile() != null) PidFile.write(o.execution().pidFile(), ProcessHandle.current().pid());
             afterFork(stack);
-            Signals.onTermination(server::requestShutdown);
             if (child) {
                 Daemon.ready();
                 Log.setSink(logSink(o.execution().log(), true));
@@ -274,11 +283,28 @@ public final class Main {
 
     private static LogSink logSink(String log, boolean background) {
         String choice = log != null ? log : (background ? "syslog" : "stderr");
+        if (choice.startsWith("/")) {
+            try {
+                return new FileSink(choice);
+            } catch (IOException e) {
+                throw new Fatal("--log=" + choice + ": " + e.getMessage());
+            }
+        }
         return switch (choice) {
             case "null" -> LogSink.NULL;
             case "syslog" -> new SyslogSink();
             default -> LogSink.STDERR;
         };
+    }
+
+    /** --print-uri (nbdkit 1.44): the URI, shell-quoted, and a command that queries it. */
+    private static void printUri(PrintStream out, String uri) {
+        String quoted = "\"" + uri.replaceAll("([\"$`\\\\])", "\\\\$1") + "\"";
+        out.println(uri);
+        out.println("Shell-quoted URI: " + quoted);
+        out.println("Command to query the NBD endpoint:");
+        out.println("  nbdinfo " + quoted);
+        out.flush();
     }
 
     static Plugin loadPlugin(String name) {

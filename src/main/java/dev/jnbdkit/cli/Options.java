@@ -49,9 +49,10 @@ public record Options(
      * @param single       -s / --single / --stdin
      * @param vsock        --vsock
      * @param selinuxLabel --selinux-label=LABEL, or null
+     * @param keepalive    --keepalive (nbdkit 1.44): SO_KEEPALIVE on TCP client sockets
      */
     public record Listen(String port, String ipaddr, boolean ipv4Only, boolean ipv6Only, String unixSocket,
-                         boolean single, boolean vsock, String selinuxLabel) {}
+                         boolean single, boolean vsock, String selinuxLabel, boolean keepalive) {}
 
     /**
      * TLS.
@@ -69,8 +70,11 @@ public record Options(
      * @param maskHandshake --mask-handshake=MASK, or -1 when not given
      * @param noSr          --no-sr
      * @param oldstyle      -o (false: newstyle, the default, also -n)
+     * @param noMetaContexts --no-mc / --no-meta-contexts (nbdkit 1.44)
+     * @param timeoutNanos  --timeout (nbdkit 1.44): handshake deadline in nanoseconds, or -1 for the default
      */
-    public record Protocol(int maskHandshake, boolean noSr, boolean oldstyle) {}
+    public record Protocol(int maskHandshake, boolean noSr, boolean oldstyle, boolean noMetaContexts,
+                           long timeoutNanos) {}
 
     /**
      * How the server process runs.
@@ -82,12 +86,14 @@ public record Options(
      * @param user           -u USER, or null
      * @param group          -g GROUP, or null
      * @param swap           --swap
-     * @param log            --log=stderr|syslog|null, or null for the default
+     * @param log            --log=stderr|syslog|null|/absolute/path, or null for the default
      * @param verbose        -v
      * @param debugFlags     -D NAME.FLAG=N, raw, in order
+     * @param printUri       --print-uri (nbdkit 1.44)
      */
     public record Execution(boolean foreground, String pidFile, String run, boolean exitWithParent, String user,
-                            String group, boolean swap, String log, boolean verbose, List<String> debugFlags) {}
+                            String group, boolean swap, String log, boolean verbose, List<String> debugFlags,
+                            boolean printUri) {}
 
     /**
      * The options that print something and exit.

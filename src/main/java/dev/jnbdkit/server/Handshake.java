@@ -273,6 +273,9 @@ final class Handshake {
     }
 
     private Result metaContext(int option, ByteBuffer payload) throws IOException {
+        if (settings.noMetaContexts()) {
+            return error(option, Nbd.REP_ERR_UNSUP, Nbd.optionName(option) + ": meta contexts are disabled (--no-mc)");
+        }
         if (!structured) {
             return invalid(option, Nbd.optionName(option) + ": structured replies have not been negotiated");
         }

@@ -31,6 +31,15 @@ public final class Listener implements AutoCloseable {
 
     public String description() { return description; }
 
+    /** True when clients come over a Unix socket (no TCP options apply). */
+    boolean isUnix() {
+        try {
+            return channels.getFirst().getLocalAddress() instanceof java.net.UnixDomainSocketAddress;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     List<ServerSocketChannel> channels() { return channels; }
 
     /** TCP on {@code port} (0 = any free port) at {@code address} (null = every address). */

@@ -99,6 +99,7 @@ public final class Server {
                 closeQuietly(s);
                 break;
             }
+            if (settings.keepalive() && !(l.isUnix())) keepalive(s);
             start(new ChannelTransport(s));
         }
     }
@@ -184,6 +185,15 @@ public final class Server {
             }
         }
         return connections.isEmpty();
+    }
+
+    /** --keepalive: let the kernel notice clients that vanished without closing. */
+    private static void keepalive(SocketChannel s) {
+        try {
+            s.setOption(java.net.StandardSocketOptions.SO_KEEPALIVE, true);
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            Log.debug("--keepalive: " + e.getMessage());
+        }
     }
 
     private static void closeQuietly(SocketChannel s) {

@@ -130,7 +130,15 @@ class CommandLineTest {
                 a(o -> o.execution().verbose(), "-v"), a(o -> o.execution().verbose(), "--verbose"),
                 a(o -> o.info().version(), "-V"), a(o -> o.info().version(), "--version"),
                 a(o -> "/usr/bin/python3".equals(o.python()), "--python=/usr/bin/python3"),
-                a(o -> "/usr/bin/python3".equals(o.python()), "--python", "/usr/bin/python3"));
+                a(o -> "/usr/bin/python3".equals(o.python()), "--python", "/usr/bin/python3"),
+                // nbdkit 1.44
+                a(o -> o.listen().keepalive(), "--keepalive"), a(o -> o.listen().keepalive(), "--keep-alive"),
+                a(o -> o.protocol().noMetaContexts(), "--no-mc"), a(o -> o.protocol().noMetaContexts(), "--no-meta-contexts"),
+                a(o -> o.protocol().noSr(), "--no-structured-replies"),
+                a(o -> o.execution().printUri(), "--print-uri"), a(o -> o.execution().printUri(), "--print-url"),
+                a(o -> o.execution().printUri(), "--show-uri"),
+                a(o -> o.protocol().timeoutNanos() == 2_000_000_000L, "--timeout=2"),
+                a(o -> o.protocol().timeoutNanos() == 2_000_000L, "--time-out", "2ms"));
     }
 
     private static Arguments a(Predicate<Options> check, String... opts) {
@@ -257,14 +265,16 @@ class CommandLineTest {
                     + "'--export-name' '--exportname'", "--ex=x", "memory");
             assertGetoptError("option '--ipv' is ambiguous; possibilities: '--ipv4-only' '--ipv6-only'",
                     "--ipv", "memory");
-            assertGetoptError("option '--no' is ambiguous; possibilities: '--no-fork' '--no-sr'", "--no", "memory");
+            assertGetoptError("option '--no' is ambiguous; possibilities: '--no-fork' '--no-sr' '--no-mc' "
+                    + "'--no-meta-contexts' '--no-structured-replies'", "--no", "memory");
             assertGetoptError("option '--v' is ambiguous; possibilities: '--verbose' '--version' '--vsock'",
                     "--v", "memory");
             assertGetoptError("option '--ver' is ambiguous; possibilities: '--verbose' '--version'",
                     "--ver", "memory");
             UsageException e = error("--=x", "memory");
             assertTrue(e.getMessage().startsWith(line("option '--=x' is ambiguous; possibilities: '--ipv4-only'")));
-            assertTrue(e.getMessage().endsWith("'--vsock' '--python'"));
+            assertTrue(e.getMessage().endsWith("'--vsock' '--python' '--keepalive' '--keep-alive' '--no-mc' '--no-meta-contexts' "
+                    + "'--no-structured-replies' '--print-uri' '--print-url' '--show-uri' '--timeout' '--time-out'"), e.getMessage());
         }
 
         @Test
@@ -377,8 +387,9 @@ class CommandLineTest {
 
         @Test
         void log() {
-            assertPlainError(line("--log must be \"stderr\", \"syslog\" or \"null\""), "--log=foo", "memory");
-            assertPlainError(line("--log must be \"stderr\", \"syslog\" or \"null\""), "--log=STDERR", "memory");
+            String must = "--log must be \"stderr\", \"syslog\", \"null\", \"default\" or an absolute path";
+            assertPlainError(line(must), "--log=foo", "memory");
+            assertPlainError(line(must), "--log=STDERR", "memory");
         }
 
         @Test
@@ -535,7 +546,10 @@ class CommandLineTest {
                     "--tls-verify-peer", "--unix", "--user", "--verbose", "--version", "--vsock");
             List<String> ours = CommandLine.longOptionListing();
             assertEquals(nbdkit132, ours.subList(0, nbdkit132.size()));
-            assertEquals(List.of("--python"), ours.subList(nbdkit132.size(), ours.size()));
+            // Then --python (ours) and nbdkit 1.44's options.
+            assertEquals(List.of("--python", "--keepalive", "--keep-alive", "--no-mc", "--no-meta-contexts",
+                    "--no-structured-replies", "--print-uri", "--print-url", "--show-uri", "--timeout", "--time-out"),
+                    ours.subList(nbdkit132.size(), ours.size()));
         }
 
         @Test
@@ -574,6 +588,30 @@ class CommandLineTest {
         @Test
         void notCheckedForHelpWithoutPlugin() throws Exception {
             assertTrue(parse("--filter=x", "--help").info().help());
+        }
+    }
+
+    @Nested
+    class Nbdkit144 {
+        @Test
+        void optionsAndAliases() throws Exception {
+            for (String k : List.of("--keepalive", "--keep-alive")) assertTrue(parse(k, "memory").listen().keepalive(), k);
+            for (String k : List.of("--no-mc", "--no-meta-contexts")) assertTrue(parse(k, "memory").protocol().noMetaContexts(), k);
+            assertTrue(parse("--no-structured-replies", "memory").protocol().noSr());
+            for (String k : List.of("--print-uri", "--print-url", "--show-uri")) assertTrue(parse(k, "memory").execution().printUri(), k);
+            assertFalse(parse("memory").execution().printUri());
+            assertEquals(1_500_000_000L, parse("--timeout=1.5", "memory").protocol().timeoutNanos());
+            assertEquals(250_000_000L, parse("--time-out", "250ms", "memory").protocol().timeoutNanos());
+            assertEquals(-1, parse("memory").protocol().timeoutNanos());
+            assertPlainError(line("--timeout: could not parse delay: 'soon'"), "--timeout=soon", "memory");
+        }
+
+        @Test
+        void logToAFileOrTheDefault() throws Exception {
+            assertEquals("/var/log/x.log", parse("--log=/var/log/x.log", "memory").execution().log());
+            assertNull(parse("--log=default", "memory").execution().log());
+            assertPlainError(line("--log must be \"stderr\", \"syslog\", \"null\", \"default\" or an absolute path"),
+                    "--log=x.log", "memory");
         }
     }
 }
