@@ -1,5 +1,6 @@
 package dev.jnbdkit.server;
 
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.backend.FakePlugin;
 import dev.jnbdkit.protocol.Nbd;
 import org.junit.jupiter.api.AfterAll;
@@ -56,7 +57,7 @@ class FuzzSeedReplayTest {
 
     /** Sends a transcript after the greeting, closes our side, returns all the server said after the greeting. */
     static byte[] replay(byte[] transcript) throws IOException {
-        try (RawClient c = server.connect()) {
+        try (RawNbd c = server.connect()) {
             c.greeting();
             try {
                 c.send(transcript);
@@ -69,7 +70,7 @@ class FuzzSeedReplayTest {
     }
 
     static void serverStillServes() throws IOException {
-        try (RawClient c = server.ready()) {
+        try (RawNbd c = server.ready()) {
             assertEquals(4, c.read(1, 0, 4).length);
             c.disconnect();
         }
@@ -137,7 +138,7 @@ class FuzzSeedReplayTest {
     @Test
     void writeTranscriptReallyWrites() throws IOException {
         replay(seed("newstyle-cflags-go-write.bin"));
-        try (RawClient c = server.ready()) {
+        try (RawNbd c = server.ready()) {
             assertEquals("0123456789abcdef", new String(c.read(1, 0, 16), java.nio.charset.StandardCharsets.US_ASCII));
             c.disconnect();
         }

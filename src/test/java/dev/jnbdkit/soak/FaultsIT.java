@@ -1,5 +1,6 @@
 package dev.jnbdkit.soak;
 
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.protocol.Nbd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,7 +97,7 @@ class FaultsIT {
         byte[] model = new byte[REGION];
         while (System.nanoTime() < end) {
             connections.incrementAndGet();
-            try (NbdClient c = NbdClient.open(socket, "")) {
+            try (RawNbd c = RawNbd.open(socket, "")) {
                 for (int op = 0; op < 50 && System.nanoTime() < end; op++) {
                     int len = 1 << (9 + rnd.nextInt(7));
                     int off = rnd.nextInt(REGION - len + 1);
@@ -141,10 +142,10 @@ class FaultsIT {
         Path dir = Jnbdkit.workDir("hang");
         try (Jnbdkit server = Jnbdkit.start(dir, env, "python", script("hang.py"))) {
             long hangAt = 6L << 20;
-            NbdClient stuck = NbdClient.open(server.socket, "");
+            RawNbd stuck = RawNbd.open(server.socket, "");
             long stuckCookie = stuck.request(0, Nbd.CMD_READ, hangAt, 4096, null);
             // A second hung request from a client that then leaves.
-            try (NbdClient leaver = NbdClient.open(server.socket, "")) {
+            try (RawNbd leaver = RawNbd.open(server.socket, "")) {
                 leaver.request(0, Nbd.CMD_READ, hangAt, 512, null);
             }
             Thread.sleep(200);
@@ -162,7 +163,7 @@ class FaultsIT {
             // Other connections are served.
             long t0 = System.nanoTime();
             for (int i = 0; i < 8; i++) {
-                try (NbdClient c = NbdClient.open(server.socket, "")) {
+                try (RawNbd c = RawNbd.open(server.socket, "")) {
                     byte[] data = new byte[8192];
                     Arrays.fill(data, (byte) i);
                     assertEquals(0, c.write(1 << 20, data, 0));

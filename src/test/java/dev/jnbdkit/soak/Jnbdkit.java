@@ -1,5 +1,6 @@
 package dev.jnbdkit.soak;
 
+import dev.jnbdkit.it.RawNbd;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ final class Jnbdkit implements AutoCloseable {
         while (true) {
             if (!j.process.isAlive()) throw new AssertionError("server exited at start-up:\n" + j.logText());
             if (Files.exists(socket)) {
-                try (NbdClient c = NbdClient.connect(socket)) {
+                try (RawNbd c = RawNbd.connect(socket)) {
                     c.greeting();
                     return j;
                 } catch (IOException notYet) {

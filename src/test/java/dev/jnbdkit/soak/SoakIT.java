@@ -1,5 +1,6 @@
 package dev.jnbdkit.soak;
 
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.protocol.Nbd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,7 +48,7 @@ class SoakIT {
         long size = (long) (CONNECTIONS + 8) * REGION;
         try (Jnbdkit server = Jnbdkit.start(dir, List.of(), "memory", String.valueOf(size))) {
             // Baseline after one complete connection (lazy classes, pools and timers exist by then).
-            try (NbdClient c = NbdClient.open(server.socket, "")) {
+            try (RawNbd c = RawNbd.open(server.socket, "")) {
                 assertEquals(0, c.write(0, new byte[4096], 0));
                 c.disconnect();
             }
@@ -134,7 +135,7 @@ class SoakIT {
         Random rnd = new Random(id);
         long base = (long) id * REGION;
         byte[] model = new byte[REGION];
-        try (NbdClient c = NbdClient.open(socket, "")) {
+        try (RawNbd c = RawNbd.open(socket, "")) {
             while (System.nanoTime() < end) {
                 int len = 1 << (9 + rnd.nextInt(8)); // 512 B .. 64 KiB
                 int off = rnd.nextInt(REGION - len + 1);
@@ -162,7 +163,7 @@ class SoakIT {
     static void vanishingClients(Path socket, long seed, long end, long base, AtomicLong count) throws Exception {
         Random rnd = new Random(seed);
         while (System.nanoTime() < end) {
-            NbdClient c = NbdClient.connect(socket);
+            RawNbd c = RawNbd.connect(socket);
             try {
                 int where = rnd.nextInt(8);
                 if (where == 0) continue;                        // before reading the greeting
