@@ -23,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Replays real client transcripts (src/test/resources/fuzz-seeds: what a client sent after the
- * greeting) against the server, whole, truncated at every byte and with random bytes flipped.
+ * Replays real client transcripts (what a client sent after the greeting; the handshake fuzzer's
+ * seeds in src/test/resources/dev/jnbdkit/fuzz/HandshakeFuzzTestInputs/handshake) against the server, whole, truncated at every byte and with random bytes flipped.
  * The server must answer the whole transcripts correctly, close every connection once the client
  * stops sending, and keep serving.
  */
@@ -49,7 +49,7 @@ class FuzzSeedReplayTest {
     }
 
     static byte[] seed(String name) throws IOException {
-        try (InputStream in = FuzzSeedReplayTest.class.getResourceAsStream("/fuzz-seeds/" + name)) {
+        try (InputStream in = FuzzSeedReplayTest.class.getResourceAsStream("/dev/jnbdkit/fuzz/HandshakeFuzzTestInputs/handshake/" + name)) {
             assertNotNull(in, name);
             return in.readAllBytes();
         }
