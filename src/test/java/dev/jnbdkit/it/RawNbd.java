@@ -23,9 +23,14 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -199,6 +204,40 @@ public final class RawNbd implements AutoCloseable {
         } catch (IOException e) {
             return true;
         }
+    }
+
+    /**
+     * True if the server closes the connection (after any bytes, which are dropped) within
+     * {@code timeout}; works on Unix sockets too, whose reads cannot time out.
+     */
+    public boolean closesWithin(Duration timeout) throws InterruptedException, ExecutionException {
+        CompletableFuture<Boolean> f = CompletableFuture.supplyAsync(() -> {
+            byte[] b = new byte[4096];
+            try {
+                while (in.read(b) >= 0) { /* dropped */ }
+            } catch (IOException e) {
+                // reset: closed too
+            }
+            return true;
+        });
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+
+    /** The next bytes the server sends (up to 64; empty if it closes), waiting at most {@code timeout}. */
+    public byte[] nextBytes(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+        return CompletableFuture.supplyAsync(() -> {
+            byte[] b = new byte[64];
+            try {
+                int n = in.read(b);
+                return n <= 0 ? new byte[0] : Arrays.copyOf(b, n);
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Reads everything until the server closes (fails on timeout). */

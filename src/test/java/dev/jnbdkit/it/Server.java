@@ -217,7 +217,10 @@ public final class Server implements AutoCloseable {
         /** stdout and stderr together, in this order, to one file (default: two under target/it-logs). */
         public Launch log(Path file) { log = file; return this; }
 
-        /** Ready once this file exists and is not empty (a pid file: written once it listens). */
+        /**
+         * Ready once this file exists (and, for a regular file such as a pid file, is not empty),
+         * without connecting: for tests that count every connection the server sees.
+         */
         public Launch readyWhen(Path file) { readyFile = file; return this; }
 
         /** close() kills it and checks nothing (for tests that stop it themselves and judge the result). */
@@ -298,7 +301,8 @@ public final class Server implements AutoCloseable {
     private boolean isReady() {
         if (readyFile == null) return handle.isAlive() && accepts();
         try {
-            return Files.exists(readyFile) && Files.size(readyFile) > 0;
+            // A pid file is written once the server listens: wait for its content too.
+            return Files.exists(readyFile) && (!Files.isRegularFile(readyFile) || Files.size(readyFile) > 0);
         } catch (IOException e) {
             return false;
         }
