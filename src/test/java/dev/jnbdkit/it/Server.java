@@ -161,6 +161,13 @@ public final class Server implements AutoCloseable {
 
     public static Cmd command(String... args) { return command(List.of(args)); }
 
+    /** {@code impl.command() ARGS...} run to completion: one side of a differential test. */
+    public static Cmd command(Impl impl, String... args) {
+        List<String> a = new ArrayList<>(List.of(impl.command()));
+        a.addAll(List.of(args));
+        return Cmd.of(a).inheritPath();
+    }
+
     /**
      * Captive: {@code program() -U - ARGS... --run RUN} in the repository (as a user runs it from
      * the checkout), which exits with RUN's status; its output and RUN's, together, are
@@ -183,6 +190,21 @@ public final class Server implements AutoCloseable {
         a.add(impl.command());
         a.addAll(args);
         return new Launch(a, impl);
+    }
+
+    /**
+     * A differential test's pair: {@code -f -U DIR/<impl>.sock ARGS...} under both {@link Impl}s,
+     * side by side, both ready. Stop them (or let {@link ServerExtension} do it) when done.
+     */
+    public static java.util.EnumMap<Impl, Server> pair(Path dir, String... args) {
+        java.util.EnumMap<Impl, Server> m = new java.util.EnumMap<>(Impl.class);
+        for (Impl impl : Impl.values()) {
+            Path sock = dir.resolve(impl.name().toLowerCase() + ".sock");
+            List<String> a = new ArrayList<>(List.of("-f", "-U", sock.toString()));
+            a.addAll(List.of(args));
+            m.put(impl, launch(impl, a).socket(sock).ready());
+        }
+        return m;
     }
 
     /** How to start one server: environment, working directory, log, when it is ready. */

@@ -1,6 +1,7 @@
 package dev.jnbdkit.pyconf;
 
 import dev.jnbdkit.it.Server.Impl;
+import dev.jnbdkit.it.Cmd;
 import dev.jnbdkit.it.Server;
 import dev.jnbdkit.pyconf.Servers.Spec;
 import org.junit.jupiter.api.Test;
@@ -98,10 +99,10 @@ class PyLifecycleIT extends PyConfBase {
     void dumpPlugin() throws Exception {
         List<Set<String>> sets = new ArrayList<>();
         for (Impl impl : Impl.values()) {
-            Process p = new ProcessBuilder(impl.command(), "python", Servers.plugin("lifecycle.py").toString(),
-                    "--dump-plugin").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertEquals(0, p.waitFor(), out);
+            Cmd.Result r = Server.command(impl, "python", Servers.plugin("lifecycle.py").toString(), "--dump-plugin")
+                    .mergeOutput().run();
+            String out = r.out();
+            assertEquals(0, r.exit(), out);
             assertContains(out, "lifecycle_dump_plugin=called\n");
             assertContains(out, "python_pep_384_abi_version=3\n");
             assertContains(out, "nbdkit_python_maximum_api_version=2\n");

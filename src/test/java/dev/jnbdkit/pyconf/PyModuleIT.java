@@ -1,6 +1,7 @@
 package dev.jnbdkit.pyconf;
 
 import dev.jnbdkit.it.Server.Impl;
+import dev.jnbdkit.it.Cmd;
 import dev.jnbdkit.it.Server;
 import dev.jnbdkit.pyconf.Servers.Spec;
 import org.junit.jupiter.api.Test;
@@ -82,10 +83,10 @@ class PyModuleIT extends PyConfBase {
                 """);
         String[] outs = new String[2];
         for (Impl impl : Impl.values()) {
-            Process p = new ProcessBuilder(impl.command(), "python", script, "--dump-plugin").start();
-            outs[impl.ordinal()] = new String(p.getInputStream().readAllBytes()).lines()
+            Cmd.Result r = Server.command(impl, "python", script, "--dump-plugin").run();
+            outs[impl.ordinal()] = r.out().lines()
                     .filter(l -> l.startsWith("const_")).reduce("", (a, b) -> a + b + "\n");
-            assertEquals(0, p.waitFor());
+            assertEquals(0, r.exit());
         }
         assertEquals(outs[Impl.NBDKIT.ordinal()], outs[Impl.JNBDKIT.ordinal()]);
         assertContains(outs[0], "const_FLAG_FAST_ZERO=8\n");
