@@ -1,9 +1,8 @@
-# python3 stdio_client.py JAVA CLASSPATH SCRIPT: jnbdkit -s over a pipe to the server's stdin/stdout.
+# python3 stdio_client.py SERVER-ARGV...: the server with -s, over a pipe to its stdin/stdout.
 import sys
 import nbd
 
 h = nbd.NBD()
-h.connect_command([sys.argv[1], "--enable-native-access=ALL-UNNAMED", "-cp", sys.argv[2],
-                   "dev.jnbdkit.cli.Main", "-s", "python", sys.argv[3]])
+h.connect_command(sys.argv[1:])
 assert h.pread(4, 0) == b"pppp"
 print("CLIENT OK")

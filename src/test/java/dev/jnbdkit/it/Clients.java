@@ -8,7 +8,7 @@ import java.util.Map;
  * The real clients the suite drives, and the Debian package each comes from. A missing client
  * fails the test (it never skips): bin/test installs them when it runs as root.
  */
-final class Clients {
+public final class Clients {
     static final Map<String, String> PACKAGES = Map.ofEntries(
             Map.entry("nbdinfo", "libnbd-bin"),
             Map.entry("nbdcopy", "libnbd-bin"),
@@ -24,7 +24,7 @@ final class Clients {
     private Clients() { }
 
     /** Fails (AssertionError) unless {@code program} can be run. */
-    static void require(String program) {
+    public static void require(String program) {
         Path p = resolve(program);
         if (p == null) {
             String pkg = PACKAGES.get(Path.of(program).getFileName().toString());
@@ -34,7 +34,7 @@ final class Clients {
         }
     }
 
-    static Path resolve(String program) {
+    public static Path resolve(String program) {
         if (program.contains("/")) {
             Path p = Path.of(program);
             return Files.isExecutable(p) ? p : null;
@@ -48,10 +48,10 @@ final class Clients {
     }
 
     /** Debian's python3 (the one with libnbd's {@code nbd} module). */
-    static final String PYTHON = "/usr/bin/python3";
+    public static final String PYTHON = "/usr/bin/python3";
 
     /** Fails unless Debian's python3 can import {@code nbd} (package python3-libnbd). */
-    static void requirePythonNbd() {
+    public static void requirePythonNbd() {
         require(PYTHON);
         Cmd.Result r = Cmd.of(PYTHON, "-c", "import nbd").run();
         if (r.exit() != 0) {

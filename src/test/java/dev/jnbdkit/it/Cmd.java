@@ -16,19 +16,21 @@ import java.util.concurrent.TimeUnit;
  * fill up and block the child). Every result carries its full command line and output so that a
  * failed assertion shows what happened.
  */
-final class Cmd {
+public final class Cmd {
     /** Generous: machines are shared and noisy. Never used to judge speed. */
-    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
 
     /**
      * PATH for clients: Debian's /usr/bin first, so that nbdsh (a shell script running
      * {@code python3 -m nbd}) finds the python3 that has libnbd's bindings, not pyenv's.
      */
-    static final String CLIENT_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
+    public static final String CLIENT_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
             + (System.getenv("PATH") == null ? "" : ":" + System.getenv("PATH"));
 
     private final List<String> argv = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
+    private final java.util.Set<String> unset = new java.util.LinkedHashSet<>();
+    private boolean merge;
     private Duration timeout = DEFAULT_TIMEOUT;
     private Path dir;
     private String stdin;
@@ -36,33 +38,39 @@ final class Cmd {
 
     private Cmd(List<String> argv) { this.argv.addAll(argv); }
 
-    static Cmd of(String... argv) { return new Cmd(List.of(argv)); }
+    public static Cmd of(String... argv) { return new Cmd(List.of(argv)); }
 
-    static Cmd of(List<String> argv) { return new Cmd(argv); }
+    public static Cmd of(List<String> argv) { return new Cmd(argv); }
 
     /** A /bin/sh script line (the way nbdkit's --run would run it). */
-    static Cmd sh(String script) { return of("/bin/sh", "-c", script); }
+    public static Cmd sh(String script) { return of("/bin/sh", "-c", script); }
 
-    Cmd env(String k, String v) { env.put(k, v); return this; }
+    public Cmd env(String k, String v) { env.put(k, v); return this; }
 
-    Cmd timeout(Duration d) { timeout = d; return this; }
+    /** Removes a variable from the inherited environment. */
+    public Cmd unsetEnv(String k) { unset.add(k); return this; }
 
-    Cmd dir(Path d) { dir = d; return this; }
+    /** stdout and stderr together, in order, as {@code out()} ({@code err()} is then empty). */
+    public Cmd mergeOutput() { merge = true; return this; }
 
-    Cmd stdin(String s) { stdin = s; return this; }
+    public Cmd timeout(Duration d) { timeout = d; return this; }
+
+    public Cmd dir(Path d) { dir = d; return this; }
+
+    public Cmd stdin(String s) { stdin = s; return this; }
 
     /** Keep the caller's PATH unchanged (used to run the server under test). */
-    Cmd inheritPath() { clientPath = false; return this; }
+    public Cmd inheritPath() { clientPath = false; return this; }
 
-    Result run() {
+    public Result run() {
         Clients.require(argv.get(0));
         Path out = null, err = null, in = null;
         try {
             out = Files.createTempFile("it-cmd", ".out");
             err = Files.createTempFile("it-cmd", ".err");
             ProcessBuilder pb = new ProcessBuilder(argv)
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile());
+                    .redirectOutput(out.toFile());
+            if (merge) pb.redirectErrorStream(true); else pb.redirectError(err.toFile());
             if (stdin != null) {
                 in = Files.createTempFile("it-cmd", ".in");
                 Files.writeString(in, stdin);
@@ -74,6 +82,7 @@ final class Cmd {
             Path wd = dir != null ? dir : Server.home().resolve("target/it-work");
             Files.createDirectories(wd);
             pb.directory(wd.toFile());
+            unset.forEach(pb.environment()::remove);
             if (clientPath) pb.environment().put("PATH", CLIENT_PATH);
             pb.environment().putAll(env);
             Process p = pb.start();
@@ -100,34 +109,34 @@ final class Cmd {
     }
 
     /** Runs and asserts exit status 0. */
-    Result ok() { return run().ok(); }
+    public Result ok() { return run().ok(); }
 
     /** Runs and asserts a non-zero exit status. */
-    Result fails() { return run().fails(); }
+    public Result fails() { return run().fails(); }
 
     /** Runs and asserts the given exit status. */
-    Result exit(int status) { return run().exit(status); }
+    public Result exit(int status) { return run().exit(status); }
 
     private static String read(Path p) throws IOException {
         return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
     }
 
-    record Result(List<String> argv, Map<String, String> env, int exit, boolean timedOut,
+    public record Result(List<String> argv, Map<String, String> env, int exit, boolean timedOut,
                   String out, String err) {
 
-        Result ok() {
+        public Result ok() {
             if (timedOut || exit != 0) throw new AssertionError("command failed\n" + this);
             return this;
         }
 
-        Result fails() {
+        public Result fails() {
             if (timedOut || exit == 0) {
                 throw new AssertionError("command was expected to fail\n" + this);
             }
             return this;
         }
 
-        Result exit(int expected) {
+        public Result exit(int expected) {
             if (timedOut || exit != expected) {
                 throw new AssertionError("expected exit status " + expected + "\n" + this);
             }

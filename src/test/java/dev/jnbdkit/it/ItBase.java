@@ -28,13 +28,11 @@ abstract class ItBase {
 
     /** Runs the server itself to completion (for --help, -V, --run, -s, bad options...). */
     static Cmd.Result runServer(String... args) {
-        return Cmd.of(Server.argv(args)).inheritPath().run();
+        return Server.command(args).run();
     }
 
     static Cmd.Result runServer(List<String> args) {
-        List<String> a = Server.argv();
-        a.addAll(args);
-        return Cmd.of(a).inheritPath().run();
+        return Server.command(args).run();
     }
 
     // ---- clients ---------------------------------------------------------------------------

@@ -9,12 +9,12 @@ import java.util.Map;
  * A small JSON reader for nbdinfo's and qemu-img's --output=json (no dependency needed for
  * that): values are Map, List, String, Long/Double, Boolean or null, wrapped for navigation.
  */
-final class Json {
+public final class Json {
     final Object value;
 
     private Json(Object v) { value = v; }
 
-    static Json parse(String text) {
+    public static Json parse(String text) {
         Reader r = new Reader(text);
         r.ws();
         Object v = r.value();
@@ -23,19 +23,19 @@ final class Json {
         return new Json(v);
     }
 
-    Json get(String key) {
+    public Json get(String key) {
         if (!(value instanceof Map<?, ?> m)) throw new AssertionError("not an object: " + this);
         if (!m.containsKey(key)) throw new AssertionError("no key '" + key + "' in " + this);
         return new Json(m.get(key));
     }
 
-    boolean has(String key) { return value instanceof Map<?, ?> m && m.containsKey(key); }
+    public boolean has(String key) { return value instanceof Map<?, ?> m && m.containsKey(key); }
 
-    Json at(int i) { return new Json(list().get(i)); }
+    public Json at(int i) { return new Json(list().get(i)); }
 
-    int size() { return list().size(); }
+    public int size() { return list().size(); }
 
-    List<Json> items() {
+    public List<Json> items() {
         List<Json> l = new ArrayList<>();
         for (Object o : list()) l.add(new Json(o));
         return l;
@@ -46,22 +46,22 @@ final class Json {
         return l;
     }
 
-    long asLong() {
+    public long asLong() {
         if (!(value instanceof Number n)) throw new AssertionError("not a number: " + this);
         return n.longValue();
     }
 
-    String asString() {
+    public String asString() {
         if (!(value instanceof String s)) throw new AssertionError("not a string: " + this);
         return s;
     }
 
-    boolean asBool() {
+    public boolean asBool() {
         if (!(value instanceof Boolean b)) throw new AssertionError("not a boolean: " + this);
         return b;
     }
 
-    boolean isNull() { return value == null; }
+    public boolean isNull() { return value == null; }
 
     @Override public String toString() {
         String s = String.valueOf(value);

@@ -1,6 +1,9 @@
 package dev.jnbdkit.plugins;
 
-import dev.jnbdkit.plugins.Jnbdkit.Result;
+import dev.jnbdkit.it.Clients;
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.Cmd.Result;
+import dev.jnbdkit.it.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,13 +19,13 @@ class ExamplePluginIT {
 
     @Test
     void patternExampleBuildsAndServes() throws Exception {
-        Jnbdkit.require("nbdcopy");
-        Path home = Jnbdkit.home();
-        Result build = Jnbdkit.sh("'" + home.resolve("examples/java/build.sh") + "'");
+        Clients.require("nbdcopy");
+        Path home = Server.home();
+        Result build = Cmd.sh("'" + home.resolve("examples/java/build.sh") + "'").mergeOutput().run();
         assertEquals(0, build.exit(), build.out());
         Path jar = home.resolve("examples/java/pattern-plugin.jar");
         Path out = tmp.resolve("pattern.bin");
-        Result r = Jnbdkit.captive("nbdinfo \"$uri\" && nbdcopy \"$uri\" '" + out + "'", jar.toString(), "1M");
+        Result r = Server.captive("nbdinfo \"$uri\" && nbdcopy \"$uri\" '" + out + "'", jar.toString(), "1M").run();
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("is_read_only: true"), r.out());
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(out));

@@ -66,7 +66,7 @@ class PyCapabilitiesIT extends PyConfBase {
      */
     @Test
     void truthyCapabilities() throws Exception {
-        Obs j = observe(Servers.Impl.JNBDKIT, spec("caps=can_write=7,can_trim='yes',can_multi_conn=0,is_rotational=''"),
+        Obs j = observe(dev.jnbdkit.it.Server.Impl.JNBDKIT, spec("caps=can_write=7,can_trim='yes',can_multi_conn=0,is_rotational=''"),
                 s -> Servers.probe(s, "-", "info", "write:0:512:1", "trim:0:512"));
         assertContains(j.client(), "is_read_only=0 can_flush=1 can_fua=1 can_trim=1");
         assertContains(j.client(), "can_multi_conn=0");

@@ -1,7 +1,7 @@
 package dev.jnbdkit.pyconf;
 
-import dev.jnbdkit.pyconf.Servers.Impl;
-import dev.jnbdkit.pyconf.Servers.Server;
+import dev.jnbdkit.it.Server.Impl;
+import dev.jnbdkit.it.Server;
 import dev.jnbdkit.pyconf.Servers.Spec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +34,7 @@ abstract class PyConfBase {
         assertTrue(Files.isExecutable(Path.of(Servers.CLIENT_PYTHON)), "needs /usr/bin/python3");
         Process p = new ProcessBuilder(Servers.CLIENT_PYTHON, "-c", "import nbd").start();
         assertTrue(p.waitFor() == 0, "needs python3-libnbd");
-        assertTrue(Files.exists(Servers.HOME.resolve("target/jnbdkit.jar")), "needs the packaged jar");
+        assertTrue(Files.exists(dev.jnbdkit.it.Server.home().resolve("target/jnbdkit.jar")), "needs the packaged jar");
     }
 
     /** What one server run showed: client output, the plugin's trace, the server log and exit status. */
@@ -54,8 +54,8 @@ abstract class PyConfBase {
         Path base = Files.createTempDirectory(tmp, "r");
         try (Server s = Servers.startOk(impl, base, spec)) {
             String out = sc.run(s);
-            int exit = s.stop();
-            return new Obs(out, Servers.normalize(s, s.trace()), Servers.normalize(s, s.log()), exit, s.dir);
+            int exit = s.terminate();
+            return new Obs(out, Servers.normalize(s, Servers.trace(s)), Servers.normalize(s, s.log()), exit, s.dir());
         }
     }
 

@@ -88,7 +88,7 @@ class PyErrorsIT extends PyConfBase {
             Obs j = same(new Spec("conf.py").env("PYCONF_FAIL", fail).env("PYCONF_CAPS", "can_write=1"),
                     s -> {
                         String first = Servers.probe(s, "-", "read:0:512");
-                        assertTrue(s.running(), s.log());
+                        assertTrue(s.isAlive(), s.log());
                         return first;
                     });
             assertTrue(j.client().startsWith("connect -> ERR"), fail + ": " + j.client());

@@ -1,7 +1,8 @@
 package dev.jnbdkit.pyconf;
 
-import dev.jnbdkit.pyconf.Servers.Impl;
-import dev.jnbdkit.pyconf.Servers.Server;
+import dev.jnbdkit.it.Server.Impl;
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.Server;
 import dev.jnbdkit.pyconf.Servers.Spec;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +37,7 @@ class PyLifecycleIT extends PyConfBase {
         Obs j = sameWithTrace(lifecycle("marker=marker"), s -> {
             String a = Servers.probe(s, "-", "read:0:512");
             String b = Servers.probe(s, "-", "info");
-            assertFalse(Files.exists(s.dir.resolve("marker")), "cleanup ran before exit");
+            assertFalse(Files.exists(s.dir().resolve("marker")), "cleanup ran before exit");
             return a + b;
         });
         assertEquals(String.join("\n", "config size 1M", "config marker marker", "config_complete",
@@ -64,7 +65,7 @@ class PyLifecycleIT extends PyConfBase {
         Obs j = sameWithTrace(lifecycle("refuse=1"), s -> {
             String out = Servers.probe(s, "-", "read:0:512")
                     + Servers.run(s, List.of("nbdinfo", s.uri())).status() + "\n";
-            assertTrue(s.running());
+            assertTrue(s.isAlive());
             return out;
         });
         assertTrue(j.client().startsWith("connect -> ERR"), j.client());
@@ -84,11 +85,11 @@ class PyLifecycleIT extends PyConfBase {
     void configErrorStopsTheServer() throws Exception {
         for (Impl impl : Impl.values()) {
             try (Server s = Servers.start(impl, Files.createTempDirectory(tmp, "c"), lifecycle("colour=red"))) {
-                assertEquals(1, s.waitExit(60), s.log());
+                assertEquals(1, Servers.waitExit(s, 60), s.log());
                 String log = s.log();
                 assertContains(log, impl.progname() + ": error: " + Servers.plugin("lifecycle.py") + ": config: error: Traceback");
                 assertContains(log, "RuntimeError: unknown parameter: colour");
-                assertFalse(Files.exists(s.sock) && s.trace().contains("get_ready"), s.trace());
+                assertFalse(Files.exists(s.socket()) && Servers.trace(s).contains("get_ready"), Servers.trace(s));
             }
         }
     }
@@ -98,10 +99,10 @@ class PyLifecycleIT extends PyConfBase {
     void dumpPlugin() throws Exception {
         List<Set<String>> sets = new ArrayList<>();
         for (Impl impl : Impl.values()) {
-            Process p = new ProcessBuilder(impl.command(), "python", Servers.plugin("lifecycle.py").toString(),
-                    "--dump-plugin").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertEquals(0, p.waitFor(), out);
+            Cmd.Result r = Server.command(impl, "python", Servers.plugin("lifecycle.py").toString(), "--dump-plugin")
+                    .mergeOutput().run();
+            String out = r.out();
+            assertEquals(0, r.exit(), out);
             assertContains(out, "lifecycle_dump_plugin=called\n");
             assertContains(out, "python_pep_384_abi_version=3\n");
             assertContains(out, "nbdkit_python_maximum_api_version=2\n");

@@ -1,7 +1,8 @@
 package dev.jnbdkit.pyconf;
 
-import dev.jnbdkit.pyconf.Servers.Impl;
-import dev.jnbdkit.pyconf.Servers.Server;
+import dev.jnbdkit.it.Server.Impl;
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.Server;
 import dev.jnbdkit.pyconf.Servers.Spec;
 import org.junit.jupiter.api.Test;
 
@@ -42,9 +43,9 @@ class PyModuleIT extends PyConfBase {
         for (Impl impl : Impl.values()) {
             try (Server s = Servers.startOk(impl, Files.createTempDirectory(tmp, "s"), new Spec("module.py"))) {
                 Servers.run(s, List.of(Servers.CLIENT_PYTHON, Servers.client("probe.py").toString(),
-                        s.sock.toString(), "-", "read:0:512", "read:4096:512"));
-                assertEquals(0, s.waitExit(60), s.log());
-                assertTrue(s.trace().endsWith("shutdown requested\ncleanup\n"), impl + ": " + s.trace());
+                        s.socket().toString(), "-", "read:0:512", "read:4096:512"));
+                assertEquals(0, Servers.waitExit(s, 60), s.log());
+                assertTrue(Servers.trace(s).endsWith("shutdown requested\ncleanup\n"), impl + ": " + Servers.trace(s));
             }
         }
     }
@@ -58,7 +59,7 @@ class PyModuleIT extends PyConfBase {
     void disconnect() throws Exception {
         Obs j = observe(Impl.JNBDKIT, new Spec("module.py"), s -> {
             String out = Servers.probe(s, "-", "read:8192:512", "read:0:512");
-            assertTrue(s.running());
+            assertTrue(s.isAlive());
             return out + Servers.probe(s, "-", "read:0:512");
         });
         assertContains(j.client(), "connection lost");
@@ -82,10 +83,10 @@ class PyModuleIT extends PyConfBase {
                 """);
         String[] outs = new String[2];
         for (Impl impl : Impl.values()) {
-            Process p = new ProcessBuilder(impl.command(), "python", script, "--dump-plugin").start();
-            outs[impl.ordinal()] = new String(p.getInputStream().readAllBytes()).lines()
+            Cmd.Result r = Server.command(impl, "python", script, "--dump-plugin").run();
+            outs[impl.ordinal()] = r.out().lines()
                     .filter(l -> l.startsWith("const_")).reduce("", (a, b) -> a + b + "\n");
-            assertEquals(0, p.waitFor());
+            assertEquals(0, r.exit());
         }
         assertEquals(outs[Impl.NBDKIT.ordinal()], outs[Impl.JNBDKIT.ordinal()]);
         assertContains(outs[0], "const_FLAG_FAST_ZERO=8\n");

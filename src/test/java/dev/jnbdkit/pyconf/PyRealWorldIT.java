@@ -1,7 +1,7 @@
 package dev.jnbdkit.pyconf;
 
-import dev.jnbdkit.pyconf.Servers.Impl;
-import dev.jnbdkit.pyconf.Servers.Server;
+import dev.jnbdkit.it.Server.Impl;
+import dev.jnbdkit.it.Server;
 import dev.jnbdkit.pyconf.Servers.Spec;
 import org.junit.jupiter.api.Test;
 
@@ -77,9 +77,9 @@ class PyRealWorldIT extends PyConfBase {
             assertEquals(run(n, "nbdinfo", "--json", n.uri()), run(j, "nbdinfo", "--json", j.uri()));
             assertContains(run(j, "nbdinfo", "--json", j.uri()), "\"description\": \"disk.img from images.tar\"");
             for (Server s : List.of(n, j)) {
-                Path out = tmp.resolve(s.impl + ".img");
+                Path out = tmp.resolve(s.impl() + ".img");
                 run(null, "nbdcopy", s.uri(), out.toString());
-                assertEquals(-1, Files.mismatch(out, dir.resolve("disk.img")), s.impl.toString());
+                assertEquals(-1, Files.mismatch(out, dir.resolve("disk.img")), s.impl().toString());
                 assertEquals(Servers.probe(n, "-", "write:0:512:1", "cache:0:4096", "read:1048000:4096"),
                         Servers.probe(s, "-", "write:0:512:1", "cache:0:4096", "read:1048000:4096"));
             }

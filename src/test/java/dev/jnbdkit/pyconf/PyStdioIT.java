@@ -1,6 +1,6 @@
 package dev.jnbdkit.pyconf;
 
-import dev.jnbdkit.pyconf.Servers.Impl;
+import dev.jnbdkit.it.Server.Impl;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

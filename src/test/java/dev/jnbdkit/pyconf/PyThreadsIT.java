@@ -1,6 +1,6 @@
 package dev.jnbdkit.pyconf;
 
-import dev.jnbdkit.pyconf.Servers.Impl;
+import dev.jnbdkit.it.Server.Impl;
 import dev.jnbdkit.pyconf.Servers.Spec;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class PyThreadsIT extends PyConfBase {
     void parallelSleeps() throws Exception {
         for (Impl impl : Impl.values()) {
             Obs o = observe(impl, new Spec("sleep.py").env("PYCONF_THREAD", "PARALLEL"), s -> Servers.run(s,
-                    List.of(Servers.CLIENT_PYTHON, Servers.client("parallel.py").toString(), s.sock.toString(), "4")).out());
+                    List.of(Servers.CLIENT_PYTHON, Servers.client("parallel.py").toString(), s.socket().toString(), "4")).out());
             assertTrue(elapsed(o) < 3.0, impl + " PARALLEL: " + o.client());
         }
     }
@@ -33,7 +33,7 @@ class PyThreadsIT extends PyConfBase {
     void serializeAllRequestsSleeps() throws Exception {
         for (Impl impl : Impl.values()) {
             Obs o = observe(impl, new Spec("sleep.py").env("PYCONF_THREAD", "SERIALIZE_ALL_REQUESTS"), s -> Servers.run(s,
-                    List.of(Servers.CLIENT_PYTHON, Servers.client("parallel.py").toString(), s.sock.toString(), "4")).out());
+                    List.of(Servers.CLIENT_PYTHON, Servers.client("parallel.py").toString(), s.socket().toString(), "4")).out());
             assertTrue(elapsed(o) >= 3.5, impl + " SERIALIZE_ALL_REQUESTS: " + o.client());
         }
     }

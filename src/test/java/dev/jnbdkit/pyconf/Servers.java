@@ -1,41 +1,36 @@
 package dev.jnbdkit.pyconf;
 
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.Server;
+import dev.jnbdkit.it.Server.Impl;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Starts the same Python plugin under jnbdkit ({@code <repo>/bin/jnbdkit}) or Debian's nbdkit
- * ({@code /usr/bin/nbdkit}, 1.32.5 with nbdkit-plugin-python) with
- * {@code -f -U SOCK -P PIDFILE --exit-with-parent [opts] python SCRIPT [args]}, and runs real
- * clients against it. Each server gets its own directory holding the socket, the pid file, its
- * log (stdout and stderr together) and the plugin's trace file ({@code PYCONF_TRACE}).
+ * The Python plugin conformance tests' side of the harness: one {@link Spec} started under either
+ * {@link Impl} (the server under test, or Debian's nbdkit 1.32.5 with nbdkit-plugin-python) through
+ * {@link Server#launch(Impl, List)} as
+ * {@code -f -U SOCK -P PIDFILE --exit-with-parent [opts] python SCRIPT [args]}, and real clients
+ * run against it. Each server gets its own directory (its working directory) holding the socket,
+ * the pid file, its log (stdout and stderr together) and the plugin's trace file
+ * ({@code PYCONF_TRACE}).
  */
 final class Servers {
-    enum Impl {
-        JNBDKIT, NBDKIT;
-
-        String command() {
-            return this == JNBDKIT ? HOME.resolve("bin/jnbdkit").toString() : Servers.NBDKIT;
-        }
-
-        /** The program name at the start of the server's log lines. */
-        String progname() { return this == JNBDKIT ? "jnbdkit" : "nbdkit"; }
-    }
-
-    static final Path HOME = Path.of(System.getProperty("jnbdkit.home", ".")).toAbsolutePath().normalize();
-    static final Path RES = HOME.resolve("src/test/resources/pyconf");
-    static final String NBDKIT = "/usr/bin/nbdkit";
+    static final Path RES = Server.home().resolve("src/test/resources/pyconf");
+    static final String NBDKIT = Server.NBDKIT;
     /** Debian's interpreter: the libnbd Python bindings (the clients) live with it. */
     static final String CLIENT_PYTHON = "/usr/bin/python3";
+    static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(120);
 
     static Path plugin(String name) { return RES.resolve("plugins").resolve(name); }
 
@@ -58,68 +53,6 @@ final class Servers {
         Spec env(String k, String v) { env.put(k, v); return this; }
     }
 
-    static final class Server implements AutoCloseable {
-        final Impl impl;
-        final Path dir;
-        final Path sock;
-        final Path pidfile;
-        final Path logfile;
-        final Path trace;
-        final Process process;
-        private Integer exit;
-
-        Server(Impl impl, Path dir, Process process) {
-            this.impl = impl;
-            this.dir = dir;
-            this.sock = dir.resolve("sock");
-            this.pidfile = dir.resolve("pid");
-            this.logfile = dir.resolve("log");
-            this.trace = dir.resolve("trace");
-            this.process = process;
-        }
-
-        String uri() { return "nbd+unix:///?socket=" + sock; }
-
-        String uri(String export) { return "nbd+unix:///" + export + "?socket=" + sock; }
-
-        boolean running() { return process.isAlive(); }
-
-        String log() { return read(logfile); }
-
-        /** The plugin's trace, or "" when it wrote none. */
-        String trace() { return read(trace); }
-
-        /** Waits for the server to exit by itself; returns its status, or fails after the timeout. */
-        int waitExit(long seconds) throws InterruptedException {
-            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-                fail(impl + " did not exit within " + seconds + " s; log:\n" + log());
-            }
-            exit = process.exitValue();
-            return exit;
-        }
-
-        /** SIGTERM (as Ctrl-C or a service manager would), then waits; returns the exit status. */
-        int stop() throws InterruptedException {
-            if (exit != null) return exit;
-            if (process.isAlive()) process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-                fail(impl + " did not exit on SIGTERM; log:\n" + log());
-            }
-            exit = process.exitValue();
-            return exit;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (exit == null) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
-
     static String read(Path p) {
         try {
             return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
@@ -128,78 +61,63 @@ final class Servers {
         }
     }
 
+    /** The plugin's trace, or "" when it wrote none. */
+    static String trace(Server s) { return read(s.dir().resolve("trace")); }
+
     /**
      * Starts the server and waits until it listens (its pid file is written once the socket is
      * bound and listening). If the server exits first (a configuration error, say), returns it
-     * anyway: the caller checks {@link Server#running()} and the log.
+     * anyway: the caller checks {@link Server#isAlive()} and the log.
      */
-    static Server start(Impl impl, Path base, Spec spec) throws IOException, InterruptedException {
+    static Server start(Impl impl, Path base, Spec spec) throws IOException {
         Path dir = base.resolve(impl.name().toLowerCase());
         Files.createDirectories(dir);
-        List<String> cmd = new ArrayList<>(List.of(impl.command(), "-f", "-U", dir.resolve("sock").toString(),
+        List<String> args = new ArrayList<>(List.of("-f", "-U", dir.resolve("sock").toString(),
                 "-P", dir.resolve("pid").toString(), "--exit-with-parent"));
-        cmd.addAll(spec.opts);
-        cmd.add("python");
-        cmd.add(spec.script);
-        cmd.addAll(spec.args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("log").toFile());
-        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
-        pb.environment().put("PYCONF_TRACE", dir.resolve("trace").toString());
-        pb.environment().putAll(spec.env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        Server s = new Server(impl, dir, p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (true) {
-            if (Files.exists(s.pidfile) && Files.size(s.pidfile) > 0) return s;
-            if (!p.isAlive()) {
-                p.waitFor();
-                s.exit = p.exitValue();
-                return s;
-            }
-            if (System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                fail(impl + " did not start; log:\n" + s.log());
-            }
-            Thread.sleep(10);
-        }
+        args.addAll(spec.opts);
+        args.add("python");
+        args.add(spec.script);
+        args.addAll(spec.args);
+        Server.Launch l = Server.launch(impl, args).socket(dir.resolve("sock")).dir(dir).log(dir.resolve("log"))
+                .readyWhen(dir.resolve("pid")).killOnClose()
+                .env("PYTHONDONTWRITEBYTECODE", "1").env("PYCONF_TRACE", dir.resolve("trace").toString());
+        spec.env.forEach(l::env);
+        Server s = l.start();
+        s.awaitReadyOrExit();
+        return s;
     }
 
-    static Server startOk(Impl impl, Path base, Spec spec) throws IOException, InterruptedException {
+    static Server startOk(Impl impl, Path base, Spec spec) throws IOException {
         Server s = start(impl, base, spec);
-        if (!s.running()) fail(impl + " exited at start-up with " + s.exit + "; log:\n" + s.log());
+        if (!s.isAlive()) fail(impl + " exited at start-up with " + s.exitStatus() + "; log:\n" + s.log());
         return s;
+    }
+
+    /** Waits for the server to exit by itself; returns its status, or fails after the timeout. */
+    static int waitExit(Server s, long seconds) {
+        return s.awaitExit(Duration.ofSeconds(seconds));
     }
 
     record Run(int status, String out) {}
 
     /** Runs a client command to completion; its stdout and stderr together, with paths normalized. */
-    static Run run(Server s, List<String> cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
-        pb.environment().put("LIBNBD_DEBUG", "0");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("client did not finish: " + cmd + "\n" + out);
-        }
-        return new Run(p.exitValue(), normalize(s, out));
+    static Run run(Server s, List<String> cmd) {
+        Cmd.Result r = Cmd.of(cmd).env("LIBNBD_DEBUG", "0").mergeOutput().timeout(CLIENT_TIMEOUT).run();
+        if (r.timedOut()) fail("client did not finish: " + cmd + "\n" + r.out());
+        return new Run(r.exit(), normalize(s, r.out()));
     }
 
     static String normalize(Server s, String text) {
-        return s == null ? text : text.replace(s.dir.toString(), "$DIR");
+        return s == null ? text : text.replace(s.dir().toString(), "$DIR");
     }
 
     /** {@code probe.py SOCK EXPORT OPS...} (see the script): one line per operation. */
-    static String probe(Server s, String export, String... ops) throws IOException, InterruptedException {
+    static String probe(Server s, String export, String... ops) {
         List<String> cmd = new ArrayList<>(List.of(CLIENT_PYTHON, client("probe.py").toString(),
-                s.sock.toString(), export));
+                s.socket().toString(), export));
         cmd.addAll(List.of(ops));
         Run r = run(s, cmd);
-        if (r.status() != 0) fail("probe failed against " + s.impl + ":\n" + r.out() + "\nserver log:\n" + s.log());
+        if (r.status() != 0) fail("probe failed against " + s.impl() + ":\n" + r.out() + "\nserver log:\n" + s.log());
         return r.out();
     }
 

@@ -1,7 +1,9 @@
 package dev.jnbdkit.python;
 
-import dev.jnbdkit.plugins.Jnbdkit;
-import dev.jnbdkit.plugins.Jnbdkit.Result;
+import dev.jnbdkit.it.Clients;
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.Cmd.Result;
+import dev.jnbdkit.it.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,13 +24,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must import. Each case is checked through a real client in the server's --run command.
  */
 class LauncherPythonIT {
-    private static final Path HOME = Jnbdkit.home();
+    private static final Path HOME = Server.home();
     private static final String SIZE_CLIENT = "nbdinfo --size \"$uri\"";
 
     @TempDir Path tmp;
 
     private static Result run(List<String> cmd, Map<String, String> env) throws Exception {
-        return Jnbdkit.exec(cmd, env);
+        Cmd c = Cmd.of(cmd).inheritPath().mergeOutput().dir(HOME);
+        env.forEach(c::env);
+        return c.run();
     }
 
     @Test
@@ -76,7 +80,7 @@ class LauncherPythonIT {
 
     private static List<String> server(String... args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(HOME.resolve("bin/jnbdkit").toString());
+        cmd.add(Server.program());
         cmd.add("-U");
         cmd.add("-");
         cmd.addAll(List.of(args));

@@ -1,5 +1,6 @@
 package dev.jnbdkit.server;
 
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.backend.FakePlugin;
 import dev.jnbdkit.protocol.Nbd;
 import org.junit.jupiter.api.AfterAll;
@@ -22,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Replays real client transcripts (src/test/resources/fuzz-seeds: what a client sent after the
- * greeting) against the server, whole, truncated at every byte and with random bytes flipped.
+ * Replays real client transcripts (what a client sent after the greeting; the handshake fuzzer's
+ * seeds in src/test/resources/dev/jnbdkit/fuzz/HandshakeFuzzTestInputs/handshake) against the server, whole, truncated at every byte and with random bytes flipped.
  * The server must answer the whole transcripts correctly, close every connection once the client
  * stops sending, and keep serving.
  */
@@ -48,7 +49,7 @@ class FuzzSeedReplayTest {
     }
 
     static byte[] seed(String name) throws IOException {
-        try (InputStream in = FuzzSeedReplayTest.class.getResourceAsStream("/fuzz-seeds/" + name)) {
+        try (InputStream in = FuzzSeedReplayTest.class.getResourceAsStream("/dev/jnbdkit/fuzz/HandshakeFuzzTestInputs/handshake/" + name)) {
             assertNotNull(in, name);
             return in.readAllBytes();
         }
@@ -56,7 +57,7 @@ class FuzzSeedReplayTest {
 
     /** Sends a transcript after the greeting, closes our side, returns all the server said after the greeting. */
     static byte[] replay(byte[] transcript) throws IOException {
-        try (RawClient c = server.connect()) {
+        try (RawNbd c = server.connect()) {
             c.greeting();
             try {
                 c.send(transcript);
@@ -69,7 +70,7 @@ class FuzzSeedReplayTest {
     }
 
     static void serverStillServes() throws IOException {
-        try (RawClient c = server.ready()) {
+        try (RawNbd c = server.ready()) {
             assertEquals(4, c.read(1, 0, 4).length);
             c.disconnect();
         }
@@ -137,7 +138,7 @@ class FuzzSeedReplayTest {
     @Test
     void writeTranscriptReallyWrites() throws IOException {
         replay(seed("newstyle-cflags-go-write.bin"));
-        try (RawClient c = server.ready()) {
+        try (RawNbd c = server.ready()) {
             assertEquals("0123456789abcdef", new String(c.read(1, 0, 16), java.nio.charset.StandardCharsets.US_ASCII));
             c.disconnect();
         }

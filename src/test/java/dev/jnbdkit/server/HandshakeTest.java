@@ -1,5 +1,6 @@
 package dev.jnbdkit.server;
 
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.backend.FakePlugin;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.spi.BlockSize;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(120)
 class HandshakeTest {
-    private static String infoString(RawClient.OptReply r) {
+    private static String infoString(RawNbd.OptReply r) {
         return new String(r.data(), 2, r.data().length - 2, StandardCharsets.UTF_8);
     }
 
@@ -29,12 +30,12 @@ class HandshakeTest {
         p.description = "a test disk";
         p.blockSize = new BlockSize(512, 4096, 32 << 20);
         p.defaultExport = "canonical";
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
-            List<RawClient.OptReply> l = c.exchange(Nbd.OPT_GO,
-                    RawClient.exportRequest("", Nbd.INFO_NAME, Nbd.INFO_DESCRIPTION, Nbd.INFO_BLOCK_SIZE));
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
+            List<RawNbd.OptReply> l = c.exchange(Nbd.OPT_GO,
+                    RawNbd.exportRequest("", Nbd.INFO_NAME, Nbd.INFO_DESCRIPTION, Nbd.INFO_BLOCK_SIZE));
             assertEquals(Nbd.REP_ACK, l.getLast().type());
             boolean export = false, name = false, desc = false, bs = false;
-            for (RawClient.OptReply r : l.subList(0, l.size() - 1)) {
+            for (RawNbd.OptReply r : l.subList(0, l.size() - 1)) {
                 assertEquals(Nbd.REP_INFO, r.type());
                 ByteBuffer b = r.buf();
                 switch (b.getShort()) {
@@ -74,8 +75,8 @@ class HandshakeTest {
     @Test
     void infoDoesNotKeepTheExportOpenAndGoStillWorks() throws Exception {
         FakePlugin p = new FakePlugin();
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
-            List<RawClient.OptReply> l = c.exchange(Nbd.OPT_INFO, RawClient.exportRequest("x"));
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
+            List<RawNbd.OptReply> l = c.exchange(Nbd.OPT_INFO, RawNbd.exportRequest("x"));
             assertEquals(Nbd.REP_ACK, l.getLast().type());
             s.awaitHandlesClosed();
             assertEquals(1 << 20, c.go("x").size());
@@ -88,8 +89,8 @@ class HandshakeTest {
     void optList() throws Exception {
         FakePlugin p = new FakePlugin();
         p.exports = List.of(new Export("a", "first"), Export.named("b"));
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
-            List<RawClient.OptReply> l = c.exchange(Nbd.OPT_LIST, new byte[0]);
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
+            List<RawNbd.OptReply> l = c.exchange(Nbd.OPT_LIST, new byte[0]);
             assertEquals(3, l.size());
             ByteBuffer a = l.get(0).buf();
             assertEquals(Nbd.REP_SERVER, l.get(0).type());
@@ -110,8 +111,8 @@ class HandshakeTest {
     void optListDefaultExport() throws Exception {
         FakePlugin p = new FakePlugin();
         p.defaultExport = "dflt";
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
-            List<RawClient.OptReply> l = c.exchange(Nbd.OPT_LIST, new byte[0]);
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
+            List<RawNbd.OptReply> l = c.exchange(Nbd.OPT_LIST, new byte[0]);
             assertEquals(2, l.size());
             assertArrayEquals(new byte[] {0, 0, 0, 4, 'd', 'f', 'l', 't'}, l.get(0).data());
         }
@@ -119,9 +120,9 @@ class HandshakeTest {
 
     @Test
     void unknownOptionsAndStarttlsAreUnsupportedAndTheConnectionStays() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             for (int opt : new int[] {99, Nbd.OPT_PEEK_EXPORT, 0, 0x7fffffff, -1}) {
-                RawClient.OptReply r = c.single(opt, new byte[] {1, 2, 3});
+                RawNbd.OptReply r = c.single(opt, new byte[] {1, 2, 3});
                 assertEquals(Nbd.REP_ERR_UNSUP, r.type(), "option " + opt);
             }
             assertEquals(Nbd.REP_ERR_UNSUP, c.single(Nbd.OPT_STARTTLS, new byte[0]).type());
@@ -134,13 +135,13 @@ class HandshakeTest {
 
     @Test
     void badGoPayloadsAreInvalidAndTheConnectionStays() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             byte[][] bad = {
                 {},
                 {0, 0, 0, 5, 'a'},
                 {0, 0, 0, 0, 0, 2, 0, 1},                 // two infos promised, one given
                 {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 0},
-                RawClient.exportRequest("n".repeat(4097)),  // name over 4096 bytes
+                RawNbd.exportRequest("n".repeat(4097)),  // name over 4096 bytes
                 {0, 0, 0, 1, (byte) 0xff, 0, 0},          // not UTF-8
             };
             for (byte[] b : bad) {
@@ -156,8 +157,8 @@ class HandshakeTest {
     void failingOpenIsReportedAndTheConnectionStays() throws Exception {
         FakePlugin p = new FakePlugin();
         p.failWith.put("open", dev.jnbdkit.spi.Errno.EPERM);
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
-            RawClient.OptReply r = c.exchange(Nbd.OPT_GO, RawClient.exportRequest("")).getLast();
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
+            RawNbd.OptReply r = c.exchange(Nbd.OPT_GO, RawNbd.exportRequest("")).getLast();
             assertTrue(r.isError(), "GO must fail when open fails");
             p.failWith.clear();
             c.go("");
@@ -169,7 +170,7 @@ class HandshakeTest {
     void exportNameWithAndWithoutZeroes() throws Exception {
         FakePlugin p = new FakePlugin();
         try (TestServer s = TestServer.start(p)) {
-            try (RawClient c = s.connect().start()) {
+            try (RawNbd c = s.connect().start()) {
                 c.option(Nbd.OPT_EXPORT_NAME, "e".getBytes(StandardCharsets.UTF_8));
                 assertEquals(1 << 20, c.readLong());
                 int flags = c.readShort();
@@ -178,7 +179,7 @@ class HandshakeTest {
                 assertArrayEquals(new byte[4], c.read(1, 0, 4));
                 c.disconnect();
             }
-            try (RawClient c = s.connect()) {
+            try (RawNbd c = s.connect()) {
                 c.greeting();
                 c.clientFlags(Nbd.FLAG_C_FIXED_NEWSTYLE);
                 c.option(Nbd.OPT_EXPORT_NAME, new byte[0]);
@@ -195,11 +196,11 @@ class HandshakeTest {
     @Test
     void exportNameOverTheLimitEndsTheConnection() throws Exception {
         try (TestServer s = TestServer.start(new FakePlugin())) {
-            try (RawClient c = s.connect().start()) {
+            try (RawNbd c = s.connect().start()) {
                 c.option(Nbd.OPT_EXPORT_NAME, "n".repeat(4097).getBytes(StandardCharsets.UTF_8));
                 c.expectClosed();
             }
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.disconnect();
             }
         }
@@ -207,7 +208,7 @@ class HandshakeTest {
 
     @Test
     void abort() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             assertEquals(Nbd.REP_ACK, c.single(Nbd.OPT_ABORT, new byte[0]).type());
             c.expectClosed();
         }
@@ -216,12 +217,12 @@ class HandshakeTest {
     @Test
     void unadvertisedClientFlagsEndTheConnection() throws Exception {
         try (TestServer s = TestServer.start(new FakePlugin())) {
-            try (RawClient c = s.connect()) {
+            try (RawNbd c = s.connect()) {
                 c.greeting();
                 c.clientFlags(0x80);
                 c.expectClosed();
             }
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.disconnect();
             }
         }
@@ -231,7 +232,7 @@ class HandshakeTest {
     void maskHandshakeZero() throws Exception {
         FakePlugin p = new FakePlugin();
         try (TestServer s = TestServer.start(p, false, new ServerSettings(false, false, 0, 16))) {
-            try (RawClient c = s.connect()) {
+            try (RawNbd c = s.connect()) {
                 assertEquals(0, c.greeting(), "no FIXED_NEWSTYLE, no NO_ZEROES");
                 c.clientFlags(0);
                 c.option(Nbd.OPT_EXPORT_NAME, new byte[0]);
@@ -242,7 +243,7 @@ class HandshakeTest {
                 c.expectOk(5);
                 c.disconnect();
             }
-            try (RawClient c = s.connect()) {
+            try (RawNbd c = s.connect()) {
                 c.greeting();
                 c.clientFlags(Nbd.FLAG_C_FIXED_NEWSTYLE); // not advertised
                 c.expectClosed();
@@ -253,7 +254,7 @@ class HandshakeTest {
     @Test
     void maskHandshakeOne() throws Exception {
         try (TestServer s = TestServer.start(new FakePlugin(), false, new ServerSettings(false, false, 1, 16));
-             RawClient c = s.connect()) {
+             RawNbd c = s.connect()) {
             assertEquals(Nbd.FLAG_FIXED_NEWSTYLE, c.greeting());
             c.clientFlags(Nbd.FLAG_C_FIXED_NEWSTYLE);
             c.go("");
@@ -264,12 +265,12 @@ class HandshakeTest {
     @Test
     void noSrRefusesStructuredRepliesAndExtendedHeaders() throws Exception {
         try (TestServer s = TestServer.start(new FakePlugin(), false, new ServerSettings(false, true, 0xffff, 16));
-             RawClient c = s.connect().start()) {
+             RawNbd c = s.connect().start()) {
             assertEquals(Nbd.REP_ERR_UNSUP, c.single(Nbd.OPT_STRUCTURED_REPLY, new byte[0]).type());
             assertEquals(Nbd.REP_ERR_UNSUP, c.single(Nbd.OPT_EXTENDED_HEADERS, new byte[0]).type());
             assertEquals(Nbd.REP_ERR_INVALID, c.single(Nbd.OPT_SET_META_CONTEXT,
-                    RawClient.metaRequest("", Nbd.BASE_ALLOCATION)).type());
-            RawClient.Export e = c.go("");
+                    RawNbd.metaRequest("", Nbd.BASE_ALLOCATION)).type());
+            RawNbd.Export e = c.go("");
             assertEquals(0, e.flags() & Nbd.FLAG_SEND_DF);
             c.request(0, Nbd.CMD_READ, 7, 1 << 30, 1);
             c.expectError(7, Nbd.EINVAL); // simple reply
@@ -279,16 +280,16 @@ class HandshakeTest {
 
     @Test
     void structuredReplyAndMetaContexts() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             // meta contexts need structured replies first
-            assertEquals(Nbd.REP_ERR_INVALID, c.single(Nbd.OPT_LIST_META_CONTEXT, RawClient.metaRequest("")).type());
+            assertEquals(Nbd.REP_ERR_INVALID, c.single(Nbd.OPT_LIST_META_CONTEXT, RawNbd.metaRequest("")).type());
             assertEquals(Nbd.REP_ERR_INVALID, c.single(Nbd.OPT_SET_META_CONTEXT,
-                    RawClient.metaRequest("", Nbd.BASE_ALLOCATION)).type());
+                    RawNbd.metaRequest("", Nbd.BASE_ALLOCATION)).type());
             assertEquals(Nbd.REP_ERR_INVALID, c.single(Nbd.OPT_STRUCTURED_REPLY, new byte[] {1}).type());
             c.ack(Nbd.OPT_STRUCTURED_REPLY);
 
             for (String[] queries : new String[][] {{}, {"base:"}, {Nbd.BASE_ALLOCATION}, {"x:y", Nbd.BASE_ALLOCATION}}) {
-                List<RawClient.OptReply> l = c.exchange(Nbd.OPT_LIST_META_CONTEXT, RawClient.metaRequest("", queries));
+                List<RawNbd.OptReply> l = c.exchange(Nbd.OPT_LIST_META_CONTEXT, RawNbd.metaRequest("", queries));
                 assertEquals(2, l.size(), List.of(queries).toString());
                 assertEquals(Nbd.REP_META_CONTEXT, l.get(0).type());
                 ByteBuffer b = l.get(0).buf();
@@ -296,24 +297,24 @@ class HandshakeTest {
                 assertEquals(Nbd.BASE_ALLOCATION, new String(l.get(0).data(), 4, l.get(0).data().length - 4, StandardCharsets.UTF_8));
                 assertEquals(Nbd.REP_ACK, l.get(1).type());
             }
-            assertEquals(Nbd.REP_ACK, c.single(Nbd.OPT_LIST_META_CONTEXT, RawClient.metaRequest("", "qemu:dirty-bitmap:x")).type());
-            assertEquals(Nbd.REP_ACK, c.single(Nbd.OPT_SET_META_CONTEXT, RawClient.metaRequest("", "base:")).type(),
+            assertEquals(Nbd.REP_ACK, c.single(Nbd.OPT_LIST_META_CONTEXT, RawNbd.metaRequest("", "qemu:dirty-bitmap:x")).type());
+            assertEquals(Nbd.REP_ACK, c.single(Nbd.OPT_SET_META_CONTEXT, RawNbd.metaRequest("", "base:")).type(),
                     "'base:' selects nothing in SET");
             assertEquals(Nbd.REP_ERR_INVALID, c.single(Nbd.OPT_SET_META_CONTEXT,
                     new byte[] {0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}).type(),
                     "2^32-1 queries in an 8-byte payload");
 
-            List<RawClient.OptReply> set = c.exchange(Nbd.OPT_SET_META_CONTEXT,
-                    RawClient.metaRequest("", "x:y", Nbd.BASE_ALLOCATION));
+            List<RawNbd.OptReply> set = c.exchange(Nbd.OPT_SET_META_CONTEXT,
+                    RawNbd.metaRequest("", "x:y", Nbd.BASE_ALLOCATION));
             assertEquals(2, set.size());
             ByteBuffer b = set.get(0).buf();
             int id = b.getInt();
             assertEquals(Nbd.BASE_ALLOCATION_ID, id);
 
-            RawClient.Export e = c.go("");
+            RawNbd.Export e = c.go("");
             assertTrue((e.flags() & Nbd.FLAG_SEND_DF) != 0);
             c.request(0, Nbd.CMD_BLOCK_STATUS, 3, 0, 8192);
-            RawClient.Reply r = c.reply();
+            RawNbd.Chunk r = c.reply();
             assertEquals(Nbd.REPLY_TYPE_BLOCK_STATUS, r.type());
             assertEquals(Nbd.REPLY_FLAG_DONE, r.flags());
             ByteBuffer p = ByteBuffer.wrap(r.payload());
@@ -329,12 +330,12 @@ class HandshakeTest {
     void metaContextSetForTheDefaultExportSurvivesNameResolution() throws Exception {
         FakePlugin p = new FakePlugin();
         p.defaultExport = "disk";
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
             c.ack(Nbd.OPT_STRUCTURED_REPLY);
-            assertEquals(2, c.exchange(Nbd.OPT_SET_META_CONTEXT, RawClient.metaRequest("", Nbd.BASE_ALLOCATION)).size());
+            assertEquals(2, c.exchange(Nbd.OPT_SET_META_CONTEXT, RawNbd.metaRequest("", Nbd.BASE_ALLOCATION)).size());
             c.go("");
             c.request(0, Nbd.CMD_BLOCK_STATUS, 3, 0, 512);
-            RawClient.Reply r = c.reply();
+            RawNbd.Chunk r = c.reply();
             assertEquals(0, r.status(), r.message());
             assertEquals(Nbd.REPLY_TYPE_BLOCK_STATUS, r.type());
             c.disconnect();
@@ -343,9 +344,9 @@ class HandshakeTest {
 
     @Test
     void metaContextForAnotherExportDoesNotApply() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             c.ack(Nbd.OPT_STRUCTURED_REPLY);
-            assertEquals(2, c.exchange(Nbd.OPT_SET_META_CONTEXT, RawClient.metaRequest("other", Nbd.BASE_ALLOCATION)).size());
+            assertEquals(2, c.exchange(Nbd.OPT_SET_META_CONTEXT, RawNbd.metaRequest("other", Nbd.BASE_ALLOCATION)).size());
             c.go("");
             c.request(0, Nbd.CMD_BLOCK_STATUS, 3, 0, 512);
             c.expectError(3, Nbd.EINVAL);
@@ -355,12 +356,12 @@ class HandshakeTest {
 
     @Test
     void blockStatusWithoutAContext() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             c.ack(Nbd.OPT_STRUCTURED_REPLY);
-            c.single(Nbd.OPT_SET_META_CONTEXT, RawClient.metaRequest("", "unknown:thing"));
+            c.single(Nbd.OPT_SET_META_CONTEXT, RawNbd.metaRequest("", "unknown:thing"));
             c.go("");
             c.request(0, Nbd.CMD_BLOCK_STATUS, 11, 0, 512);
-            RawClient.Reply r = c.expectError(11, Nbd.EINVAL);
+            RawNbd.Chunk r = c.expectError(11, Nbd.EINVAL);
             assertTrue(r.message().contains("meta context"), r.message());
             assertEquals(4, c.read(12, 0, 4).length);
             c.disconnect();
@@ -372,7 +373,7 @@ class HandshakeTest {
         FakePlugin p = new FakePlugin();
         p.canTrim = false;
         try (TestServer s = TestServer.start(p, false, new ServerSettings(true, false, 0xffff, 16));
-             RawClient c = s.connect()) {
+             RawNbd c = s.connect()) {
             assertEquals(Nbd.NBDMAGIC, c.readLong());
             assertEquals(Nbd.OLDSTYLE_MAGIC, c.readLong());
             assertEquals(1 << 20, c.readLong());
@@ -392,7 +393,7 @@ class HandshakeTest {
     @Timeout(60)
     void unixSocket(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("nbd.sock");
-        try (TestServer s = TestServer.unix(new FakePlugin(), sock); RawClient c = RawClient.unix(sock).start()) {
+        try (TestServer s = TestServer.unix(new FakePlugin(), sock); RawNbd c = RawNbd.connect(sock).start()) {
             c.go("");
             c.write(0, 1, 0, "hello".getBytes(StandardCharsets.US_ASCII));
             c.expectOk(1);

@@ -1,5 +1,6 @@
 package dev.jnbdkit.server;
 
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.backend.FakePlugin;
 import dev.jnbdkit.protocol.Nbd;
 import org.junit.jupiter.api.Test;
@@ -14,12 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RobustnessTest {
     @Test
     void badRequestMagicEndsOnlyThatConnection() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient good = s.ready(); RawClient bad = s.ready()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd good = s.ready(); RawNbd bad = s.ready()) {
             ByteBuffer junk = ByteBuffer.allocate(28).putInt(0x12345678);
             bad.send(junk.array());
             bad.expectClosed();
             assertEquals(8, good.read(1, 0, 8).length);
-            try (RawClient fresh = s.ready()) {
+            try (RawNbd fresh = s.ready()) {
                 assertEquals(8, fresh.read(1, 0, 8).length);
                 fresh.disconnect();
             }
@@ -31,12 +32,12 @@ class RobustnessTest {
     void clientVanishingMidWritePayload() throws Exception {
         FakePlugin p = new FakePlugin();
         try (TestServer s = TestServer.start(p)) {
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.request(0, Nbd.CMD_WRITE, 1, 0, 1 << 20);
                 c.send(new byte[100]);
             } // closed mid-payload
             s.awaitHandlesClosed();
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.write(0, 2, 0, new byte[] {1});
                 c.expectOk(2);
                 c.disconnect();
@@ -49,12 +50,12 @@ class RobustnessTest {
     void clientVanishingWhileItsRefusedPayloadIsDrained() throws Exception {
         FakePlugin p = new FakePlugin();
         try (TestServer s = TestServer.start(p, true, ServerSettings.defaults())) {
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.request(0, Nbd.CMD_WRITE, 1, 0, 1 << 20);
                 c.send(new byte[1000]);
             }
             s.awaitHandlesClosed();
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 assertEquals(4, c.read(2, 0, 4).length);
                 c.disconnect();
             }
@@ -64,17 +65,17 @@ class RobustnessTest {
     @Test
     void clientVanishingDuringTheHandshake() throws Exception {
         try (TestServer s = TestServer.start(new FakePlugin())) {
-            try (RawClient c = s.connect()) {
+            try (RawNbd c = s.connect()) {
                 c.greeting();
             }
-            try (RawClient c = s.connect().start()) {
+            try (RawNbd c = s.connect().start()) {
                 c.send(ByteBuffer.allocate(16).putLong(Nbd.IHAVEOPT).putInt(Nbd.OPT_GO).putInt(1000).array());
                 c.send(new byte[10]);
             }
-            try (RawClient c = s.connect().start()) {
+            try (RawNbd c = s.connect().start()) {
                 c.send(new byte[7]); // half an option header
             }
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.disconnect();
             }
         }
@@ -83,24 +84,24 @@ class RobustnessTest {
     @Test
     void optionPayloadOverTheLimit() throws Exception {
         try (TestServer s = TestServer.start(new FakePlugin())) {
-            try (RawClient c = s.connect().start()) {
+            try (RawNbd c = s.connect().start()) {
                 // over what we store (1 MiB) but under the hard limit: skipped and refused, connection kept
                 c.option(Nbd.OPT_GO, new byte[2 << 20]);
-                RawClient.OptReply r = c.optReply();
+                RawNbd.OptReply r = c.optReply();
                 assertEquals(Nbd.REP_ERR_TOO_BIG, r.type());
                 c.go("");
                 c.disconnect();
             }
-            try (RawClient c = s.connect().start()) {
+            try (RawNbd c = s.connect().start()) {
                 // over the hard limit: the server hangs up rather than read 64 MiB+
                 c.send(ByteBuffer.allocate(16).putLong(Nbd.IHAVEOPT).putInt(Nbd.OPT_GO).putInt((64 << 20) + 1).array());
                 c.expectClosed();
             }
-            try (RawClient c = s.connect().start()) {
+            try (RawNbd c = s.connect().start()) {
                 c.send(ByteBuffer.allocate(16).putLong(Nbd.IHAVEOPT).putInt(Nbd.OPT_LIST).putInt(-1).array());
                 c.expectClosed();
             }
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.disconnect();
             }
         }
@@ -109,11 +110,11 @@ class RobustnessTest {
     @Test
     void badOptionMagicEndsTheConnection() throws Exception {
         try (TestServer s = TestServer.start(new FakePlugin())) {
-            try (RawClient c = s.connect().start()) {
+            try (RawNbd c = s.connect().start()) {
                 c.send(ByteBuffer.allocate(16).putLong(Nbd.NBDMAGIC).putInt(Nbd.OPT_GO).putInt(0).array());
                 c.expectClosed();
             }
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.disconnect();
             }
         }
@@ -121,7 +122,7 @@ class RobustnessTest {
 
     @Test
     void endlessOptionsAreCutOff() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             int answered = 0;
             try {
                 for (int i = 0; i < 5000; i++) {
@@ -140,13 +141,13 @@ class RobustnessTest {
     void shutdownWithClientsInEveryStateReturns() throws Exception {
         FakePlugin p = new FakePlugin();
         TestServer s = TestServer.start(p);
-        RawClient fresh = s.connect();
-        RawClient greeted = s.connect();
+        RawNbd fresh = s.connect();
+        RawNbd greeted = s.connect();
         greeted.greeting();
-        RawClient negotiating = s.connect().start();
+        RawNbd negotiating = s.connect().start();
         negotiating.ack(Nbd.OPT_STRUCTURED_REPLY);
-        RawClient idle = s.ready();
-        RawClient midPayload = s.ready();
+        RawNbd idle = s.ready();
+        RawNbd midPayload = s.ready();
         midPayload.request(0, Nbd.CMD_WRITE, 1, 0, 4096);
         midPayload.send(new byte[10]);
         try {
@@ -155,13 +156,13 @@ class RobustnessTest {
             midPayload.expectClosed();
             negotiating.expectClosed();
         } finally {
-            for (RawClient c : new RawClient[] {fresh, greeted, negotiating, idle, midPayload}) c.close();
+            for (RawNbd c : new RawNbd[] {fresh, greeted, negotiating, idle, midPayload}) c.close();
         }
     }
 
     @Test
     void unknownOptionFromANonFixedClientEndsTheConnection() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect()) {
             c.greeting();
             c.clientFlags(0);
             c.option(99, new byte[0]);

@@ -2,6 +2,7 @@ package dev.jnbdkit.server;
 
 import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.backend.FakePlugin;
+import dev.jnbdkit.it.RawNbd;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,11 +47,11 @@ final class TestServer implements AutoCloseable {
 
     int port() throws IOException { return listener.port(); }
 
-    RawClient connect() throws IOException { return RawClient.tcp(port()); }
+    RawNbd connect() throws IOException { return RawNbd.tcp(port()); }
 
     /** Connected, fixed newstyle, and GO on the default export. */
-    RawClient ready() throws IOException {
-        RawClient c = connect().start();
+    RawNbd ready() throws IOException {
+        RawNbd c = connect().start();
         c.go("");
         return c;
     }

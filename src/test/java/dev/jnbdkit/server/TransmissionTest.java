@@ -1,5 +1,6 @@
 package dev.jnbdkit.server;
 
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.backend.FakePlugin;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.spi.CacheMode;
@@ -22,11 +23,11 @@ class TransmissionTest {
     private static final int SIZE = 1 << 20;
 
     /** After an error the connection must still work: a good read with a fresh cookie. */
-    private static void stillWorks(RawClient c, long cookie) throws Exception {
+    private static void stillWorks(RawNbd c, long cookie) throws Exception {
         assertEquals(8, c.read(cookie, 0, 8).length);
     }
 
-    private static void invalidRequests(RawClient c) throws Exception {
+    private static void invalidRequests(RawNbd c) throws Exception {
         long ck = 100;
         c.request(0, Nbd.CMD_READ, ck, SIZE - 4, 8);            // runs past the end
         c.expectError(ck, Nbd.EINVAL);
@@ -68,7 +69,7 @@ class TransmissionTest {
 
     @Test
     void invalidRequestsSimpleReplies() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.ready()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.ready()) {
             invalidRequests(c);
             c.request(Nbd.CMD_FLAG_DF, Nbd.CMD_READ, 1, 0, 512);  // DF without structured replies
             c.expectError(1, Nbd.EINVAL);
@@ -81,14 +82,14 @@ class TransmissionTest {
 
     @Test
     void invalidRequestsStructuredReplies() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             c.ack(Nbd.OPT_STRUCTURED_REPLY);
             c.go("");
             invalidRequests(c);
             // DF is fine with structured replies
             assertEquals(512, c.read(Nbd.CMD_FLAG_DF, 1, 0, 512).length);
             c.request(0, Nbd.CMD_READ, 2, SIZE, 1);
-            RawClient.Reply r = c.expectError(2, Nbd.EINVAL);
+            RawNbd.Chunk r = c.expectError(2, Nbd.EINVAL);
             assertTrue(r.message().contains("out of range"), r.message());
             c.disconnect();
         }
@@ -97,8 +98,8 @@ class TransmissionTest {
     @Test
     void readonlyExport() throws Exception {
         FakePlugin p = new FakePlugin();
-        try (TestServer s = TestServer.start(p, true, ServerSettings.defaults()); RawClient c = s.connect().start()) {
-            RawClient.Export e = c.go("");
+        try (TestServer s = TestServer.start(p, true, ServerSettings.defaults()); RawNbd c = s.connect().start()) {
+            RawNbd.Export e = c.go("");
             assertTrue((e.flags() & Nbd.FLAG_READ_ONLY) != 0);
             assertEquals(0, e.flags() & (Nbd.FLAG_SEND_FUA | Nbd.FLAG_SEND_TRIM | Nbd.FLAG_SEND_WRITE_ZEROES));
             c.write(0, 1, 0, new byte[100]);
@@ -119,7 +120,7 @@ class TransmissionTest {
     void fuaNotAdvertised() throws Exception {
         FakePlugin p = new FakePlugin();
         p.fua = FuaMode.NONE;
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
             assertEquals(0, c.go("").flags() & Nbd.FLAG_SEND_FUA);
             c.write(Nbd.CMD_FLAG_FUA, 1, 0, new byte[16]);
             c.expectError(1, Nbd.EINVAL);
@@ -135,7 +136,7 @@ class TransmissionTest {
         // nbd-protocol.md: with NBD_FLAG_SEND_FUA "the server MUST accept all commands with this bit set".
         FakePlugin p = new FakePlugin();
         p.cache = CacheMode.EMULATE;
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
             assertTrue((c.go("").flags() & Nbd.FLAG_SEND_FUA) != 0);
             assertEquals(16, c.read(Nbd.CMD_FLAG_FUA, 1, 0, 16).length);
             c.request(Nbd.CMD_FLAG_FUA, Nbd.CMD_FLUSH, 2, 0, 0);
@@ -156,7 +157,7 @@ class TransmissionTest {
         p.canFastZero = true;
         p.cache = CacheMode.NATIVE;
         p.threadModel = dev.jnbdkit.spi.ThreadModel.SERIALIZE_REQUESTS; // keep the log in order
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
             int f = c.go("").flags();
             assertTrue((f & Nbd.FLAG_SEND_FAST_ZERO) != 0 && (f & Nbd.FLAG_SEND_CACHE) != 0 && (f & Nbd.FLAG_SEND_TRIM) != 0);
             c.write(0, 1, 0, new byte[] {1, 1, 1, 1});
@@ -181,14 +182,14 @@ class TransmissionTest {
     @Test
     void pluginErrorsReachTheClient() throws Exception {
         FakePlugin p = new FakePlugin();
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
             c.ack(Nbd.OPT_STRUCTURED_REPLY);
             c.go("");
             p.failWith.put("pread", Errno.EOVERFLOW);
             c.request(Nbd.CMD_FLAG_DF, Nbd.CMD_READ, 1, 0, 16);
             c.expectError(1, Nbd.EOVERFLOW);
             c.request(0, Nbd.CMD_READ, 2, 0, 16);
-            RawClient.Reply r = c.expectError(2, Nbd.EINVAL);
+            RawNbd.Chunk r = c.expectError(2, Nbd.EINVAL);
             assertTrue(r.message().contains("pread failed"), r.message());
             p.failWith.put("pwrite", Errno.EDQUOT);
             c.write(0, 3, 0, new byte[8]);
@@ -204,7 +205,7 @@ class TransmissionTest {
         FakePlugin p = new FakePlugin();
         p.size = 256L << 20;
         p.storedBytes = 1 << 20;
-        try (TestServer s = TestServer.start(p); RawClient c = s.ready()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.ready()) {
             byte[] big = new byte[(64 << 20) + 1];
             Arrays.fill(big, (byte) 0x33);
             c.write(0, 1, 0, big);
@@ -227,7 +228,7 @@ class TransmissionTest {
         FakePlugin p = new FakePlugin();
         p.size = 1L << 40;
         p.storedBytes = 4096;
-        try (TestServer s = TestServer.start(p); RawClient c = s.ready()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.ready()) {
             c.request(0, Nbd.CMD_READ, 1, 0, (64 << 20) + 1);
             c.expectError(1, Nbd.ENOMEM);
             c.request(0, Nbd.CMD_READ, 2, 0, 0xffffffffL);
@@ -248,10 +249,10 @@ class TransmissionTest {
             sink.add(0, 4096, Extent.DATA);
             sink.add(4096, (8L << 30) - 4096, Extent.HOLE | Extent.ZERO);
         };
-        try (TestServer s = TestServer.start(p); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.connect().start()) {
             c.ack(Nbd.OPT_EXTENDED_HEADERS);
-            assertEquals(2, c.exchange(Nbd.OPT_SET_META_CONTEXT, RawClient.metaRequest("", Nbd.BASE_ALLOCATION)).size());
-            RawClient.Export e = c.go("");
+            assertEquals(2, c.exchange(Nbd.OPT_SET_META_CONTEXT, RawNbd.metaRequest("", Nbd.BASE_ALLOCATION)).size());
+            RawNbd.Export e = c.go("");
             assertEquals(8L << 30, e.size());
             c.extended = true;
 
@@ -268,7 +269,7 @@ class TransmissionTest {
 
             // BLOCK_STATUS_EXT over more than 4 GiB
             c.request(0, Nbd.CMD_BLOCK_STATUS, 5, 0, 6L << 30);
-            RawClient.Reply r = c.reply();
+            RawNbd.Chunk r = c.reply();
             assertEquals(5, r.cookie());
             assertEquals(Nbd.REPLY_TYPE_BLOCK_STATUS_EXT, r.type());
             assertEquals(Nbd.REPLY_FLAG_DONE, r.flags());
@@ -297,7 +298,7 @@ class TransmissionTest {
 
     @Test
     void extendedHeadersRejectCompactRequests() throws Exception {
-        try (TestServer s = TestServer.start(new FakePlugin()); RawClient c = s.connect().start()) {
+        try (TestServer s = TestServer.start(new FakePlugin()); RawNbd c = s.connect().start()) {
             c.ack(Nbd.OPT_EXTENDED_HEADERS);
             c.go("");
             c.extended = false; // send a 28-byte compact request
@@ -310,12 +311,12 @@ class TransmissionTest {
     @Test
     void parallelRequestsAllAnswered() throws Exception {
         FakePlugin p = new FakePlugin();
-        try (TestServer s = TestServer.start(p); RawClient c = s.ready()) {
+        try (TestServer s = TestServer.start(p); RawNbd c = s.ready()) {
             int n = 200;
             for (int i = 0; i < n; i++) c.write(0, i, i * 8L, ByteBuffer.allocate(8).putLong(i).array());
             boolean[] seen = new boolean[n];
             for (int i = 0; i < n; i++) {
-                RawClient.Reply r = c.reply();
+                RawNbd.Chunk r = c.reply();
                 assertEquals(0, r.status());
                 assertTrue(!seen[(int) r.cookie()], "duplicate reply");
                 seen[(int) r.cookie()] = true;
@@ -347,7 +348,7 @@ class TransmissionTest {
         p.viewsBody = chunks;
         p.writeViewsBody = chunks;
         try (TestServer s = TestServer.start(p)) {
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 byte[] data = new byte[10_000];
                 new java.util.Random(3).nextBytes(data);
                 c.write(0, 1, 1000, data);
@@ -360,11 +361,11 @@ class TransmissionTest {
                 p.failWith.clear();
                 assertArrayEquals(data, c.read(4, 1000, data.length), "the refused write's payload was skipped");
             }
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 c.request(0, Nbd.CMD_WRITE, 5, 0, 65536);
                 c.send(new byte[1000]); // and vanish, 64 KiB short
             }
-            try (RawClient c = s.ready()) {
+            try (RawNbd c = s.ready()) {
                 stillWorks(c, 6);
                 c.disconnect();
             }

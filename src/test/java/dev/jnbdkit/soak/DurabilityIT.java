@@ -1,5 +1,6 @@
 package dev.jnbdkit.soak;
 
+import dev.jnbdkit.it.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -56,7 +57,7 @@ class DurabilityIT {
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void fuaWriteAndFlushAreAcknowledgedAfterTheSyncReturns() throws Exception {
         String strace = strace();
-        Path dir = Jnbdkit.workDir("durability");
+        Path dir = SoakServer.workDir("durability");
         Path disk = dir.resolve("disk.img");
         Files.deleteIfExists(disk);
         Files.write(disk, new byte[1 << 20]);
@@ -66,16 +67,16 @@ class DurabilityIT {
         Files.deleteIfExists(socket);
         List<String> argv = List.of(strace, "-f", "-tt", "-xx", "-s", "64", "-o", trace.toString(),
                 "-e", "trace=openat,fdatasync,fsync,pwrite64,pwritev,write,writev,sendto,sendmsg",
-                Jnbdkit.home().resolve("bin/jnbdkit").toString(), "-f", "-U", socket.toString(), "file", disk.toString());
+                Server.program(), "-f", "-U", socket.toString(), "file", disk.toString());
         String cookies;
-        try (Jnbdkit server = Jnbdkit.start(argv, List.of(), socket, dir.resolve("server.log"))) {
+        try (Server server = SoakServer.start(argv, List.of(), socket, dir.resolve("server.log"))) {
             Path client = Path.of(DurabilityIT.class.getResource("/soak/durability_client.py").toURI());
             cookies = run(List.of(SoakIT.PYTHON, client.toString(), socket.toString())).trim();
             // strace blocks SIGTERM while it runs a command (-o FILE): signal the server itself.
-            ProcessHandle jvm = server.process.toHandle().children().findFirst()
+            ProcessHandle jvm = server.handle().children().findFirst()
                     .orElseThrow(() -> new AssertionError("strace has no child"));
             jvm.destroy();
-            if (!server.process.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("server did not stop");
+            server.awaitExit(java.time.Duration.ofSeconds(60));
         }
         Matcher m = Pattern.compile("plain=(\\d+) fua=(\\d+) flush=(\\d+)").matcher(cookies);
         assertTrue(m.find(), "client output: " + cookies);

@@ -1,5 +1,7 @@
 package dev.jnbdkit.soak;
 
+import dev.jnbdkit.it.Server;
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.protocol.Nbd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,10 +43,10 @@ class FaultsIT {
     void pluginRaisingAtRandom() throws Exception {
         long seconds = seconds(8, 300);
         int clients = 16;
-        Path dir = Jnbdkit.workDir("flaky");
+        Path dir = SoakServer.workDir("flaky");
         Path counts = dir.resolve("handles.txt");
         Files.deleteIfExists(counts);
-        try (Jnbdkit server = Jnbdkit.start(dir, List.of(), "python", script("flaky.py"),
+        try (Server server = SoakServer.start(dir, List.of(), "python", script("flaky.py"),
                 "size=" + (clients * REGION), "rate=0.1", "counts=" + counts)) {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             AtomicLong ok = new AtomicLong(), eio = new AtomicLong(), connections = new AtomicLong();
@@ -54,7 +56,7 @@ class FaultsIT {
                 int id = i;
                 threads.add(Thread.ofPlatform().start(() -> {
                     try {
-                        flakyClient(server.socket, id, end, ok, eio, connections);
+                        flakyClient(server.socket(), id, end, ok, eio, connections);
                     } catch (Throwable t) {
                         failures.add(new AssertionError("client " + id, t));
                     }
@@ -62,12 +64,12 @@ class FaultsIT {
             }
             for (Thread t : threads) t.join();
             if (!failures.isEmpty()) {
-                AssertionError e = new AssertionError("clients failed; log:\n" + SoakIT.tail(server.logText()));
+                AssertionError e = new AssertionError("clients failed; log:\n" + SoakIT.tail(server.log()));
                 failures.forEach(e::addSuppressed);
                 throw e;
             }
-            assertEquals(0, server.awaitNoConnectionThreads("python", 30), "connection threads left");
-            assertTrue(server.process.isAlive(), "server died");
+            assertEquals(0, SoakServer.awaitNoConnectionThreads(server, "python", 30), "connection threads left");
+            assertTrue(server.isAlive(), "server died");
 
             List<String> lines = Files.readAllLines(counts);
             Set<String> open = new HashSet<>();
@@ -77,7 +79,7 @@ class FaultsIT {
                 if (w[0].equals("open")) { opens++; assertTrue(open.add(w[1]), "handle opened twice: " + l); }
                 else { closes++; assertTrue(open.remove(w[1]), "close of a handle not open: " + l); }
             }
-            long stop = server.terminate(60);
+            long stop = SoakServer.terminate(server, 60);
             String report = String.format("raising plugin (rate 0.1): %d s, %d clients, %d connections: %d requests ok, %d EIO;"
                     + " Python handles opened %d, closed %d; SIGTERM exit %d ms", seconds, clients, connections.get(),
                     ok.get(), eio.get(), opens, closes, stop);
@@ -96,7 +98,7 @@ class FaultsIT {
         byte[] model = new byte[REGION];
         while (System.nanoTime() < end) {
             connections.incrementAndGet();
-            try (NbdClient c = NbdClient.open(socket, "")) {
+            try (RawNbd c = RawNbd.open(socket, "")) {
                 for (int op = 0; op < 50 && System.nanoTime() < end; op++) {
                     int len = 1 << (9 + rnd.nextInt(7));
                     int off = rnd.nextInt(REGION - len + 1);
@@ -138,13 +140,13 @@ class FaultsIT {
         // The short form shortens the shutdown grace for in-flight requests (default 10 s).
         int grace = longRun ? 10 : 3;
         List<String> env = longRun ? List.of() : List.of("JAVA_TOOL_OPTIONS=-Djnbdkit.shutdownGraceSeconds=" + grace);
-        Path dir = Jnbdkit.workDir("hang");
-        try (Jnbdkit server = Jnbdkit.start(dir, env, "python", script("hang.py"))) {
+        Path dir = SoakServer.workDir("hang");
+        try (Server server = SoakServer.start(dir, env, "python", script("hang.py"))) {
             long hangAt = 6L << 20;
-            NbdClient stuck = NbdClient.open(server.socket, "");
+            RawNbd stuck = RawNbd.open(server.socket(), "");
             long stuckCookie = stuck.request(0, Nbd.CMD_READ, hangAt, 4096, null);
             // A second hung request from a client that then leaves.
-            try (NbdClient leaver = NbdClient.open(server.socket, "")) {
+            try (RawNbd leaver = RawNbd.open(server.socket(), "")) {
                 leaver.request(0, Nbd.CMD_READ, hangAt, 512, null);
             }
             Thread.sleep(200);
@@ -162,7 +164,7 @@ class FaultsIT {
             // Other connections are served.
             long t0 = System.nanoTime();
             for (int i = 0; i < 8; i++) {
-                try (NbdClient c = NbdClient.open(server.socket, "")) {
+                try (RawNbd c = RawNbd.open(server.socket(), "")) {
                     byte[] data = new byte[8192];
                     Arrays.fill(data, (byte) i);
                     assertEquals(0, c.write(1 << 20, data, 0));
@@ -174,7 +176,7 @@ class FaultsIT {
             }
             long othersMillis = (System.nanoTime() - t0) / 1_000_000;
 
-            long stopMillis = server.terminate(grace + 30);
+            long stopMillis = SoakServer.terminate(server, grace + 30);
             stuck.close();
             String report = String.format("hanging plugin: 2 requests hung; same connection and 8 other connections served"
                     + " (%d ms); SIGTERM exit %d ms with a shutdown grace of %d s; stuck cookie %d never answered",

@@ -2,6 +2,7 @@ package dev.jnbdkit.soak;
 
 import dev.jnbdkit.backend.Stack;
 import dev.jnbdkit.backend.FakePlugin;
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.server.Listener;
 import dev.jnbdkit.server.Server;
@@ -65,8 +66,8 @@ class HardeningTest {
         assertEquals(0, plugin.openHandles.get(), "plugin handles leaked");
     }
 
-    NbdClient negotiating() throws IOException {
-        NbdClient c = NbdClient.connect(socket);
+    RawNbd negotiating() throws IOException {
+        RawNbd c = RawNbd.connect(socket);
         c.greeting();
         c.send(ByteBuffer.allocate(4).putInt(Nbd.FLAG_C_FIXED_NEWSTYLE | Nbd.FLAG_C_NO_ZEROES).flip());
         return c;
@@ -87,7 +88,7 @@ class HardeningTest {
     }
 
     /** Milliseconds until the server closes {@code c} (reads end of stream or a reset). */
-    static long millisUntilClosed(NbdClient c, long t0) {
+    static long millisUntilClosed(RawNbd c, long t0) {
         while (!c.closedByServer()) {
             // bytes (replies) are read and dropped
         }
@@ -101,7 +102,7 @@ class HardeningTest {
         start(new FakePlugin(), 16);
         server.setHandshakeDeadline(Duration.ofMillis(1000));
         long t0 = System.nanoTime();
-        try (NbdClient c = NbdClient.connect(socket)) {
+        try (RawNbd c = RawNbd.connect(socket)) {
             c.greeting();
             long ms = millisUntilClosed(c, t0);
             assertTrue(ms >= 900 && ms < 5000, "closed after " + ms + " ms");
@@ -114,7 +115,7 @@ class HardeningTest {
         start(new FakePlugin(), 16);
         server.setHandshakeDeadline(Duration.ofMillis(1000));
         long t0 = System.nanoTime();
-        try (NbdClient c = negotiating()) {
+        try (RawNbd c = negotiating()) {
             try {
                 for (int i = 0; i < 40; i++) {
                     c.option(Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
@@ -137,7 +138,7 @@ class HardeningTest {
         for (int i = 0; i < 500; i++) p.exports.add(new Export(i + "x".repeat(4000), null));
         start(p, 16);
         server.setHandshakeDeadline(Duration.ofMillis(1500));
-        try (NbdClient c = negotiating()) {
+        try (RawNbd c = negotiating()) {
             for (int i = 0; i < 20; i++) c.option(Nbd.OPT_LIST, new byte[0]); // 40 MB of replies, never read
             Thread.sleep(500);
             List<Thread> blocked = connectionThreads();
@@ -151,7 +152,7 @@ class HardeningTest {
     void clientThatChoseAnExportIsNotCutOff() throws Exception {
         start(new FakePlugin(), 16);
         server.setHandshakeDeadline(Duration.ofMillis(500));
-        try (NbdClient c = NbdClient.open(socket, "")) {
+        try (RawNbd c = RawNbd.open(socket, "")) {
             Thread.sleep(1500);
             assertEquals(0, c.read(0, new byte[512]));
             c.disconnect();
@@ -163,7 +164,7 @@ class HardeningTest {
     @Test
     void optionsAreCappedPerHandshake() throws Exception {
         start(new FakePlugin(), 16);
-        try (NbdClient c = negotiating()) {
+        try (RawNbd c = negotiating()) {
             for (int i = 0; i < MAX_OPTIONS - 1; i++) {
                 c.option(Nbd.OPT_LIST, new byte[0]);
                 while (c.optReply().type() != Nbd.REP_ACK) { /* the exports */ }
@@ -172,7 +173,7 @@ class HardeningTest {
             assertEquals(0, c.read(0, new byte[512]));
             c.disconnect();
         }
-        try (NbdClient c = negotiating()) {
+        try (RawNbd c = negotiating()) {
             for (int i = 0; i < MAX_OPTIONS; i++) {
                 c.option(99, new byte[0]); // refused options count too
                 assertEquals(Nbd.REP_ERR_UNSUP, c.optReply().type());
@@ -196,7 +197,7 @@ class HardeningTest {
         start(p, 16);
         byte[] none = new byte[0];
         for (boolean abort : new boolean[] {true, false}) {
-            try (NbdClient c = negotiating()) {
+            try (RawNbd c = negotiating()) {
                 c.option(Nbd.OPT_LIST, none);
                 while (c.optReply().type() != Nbd.REP_ACK) { /* the exports */ }
                 c.option(Nbd.OPT_STARTTLS, none);
@@ -226,8 +227,8 @@ class HardeningTest {
         called.removeAll(Set.of("list_exports", "default_export"));
         assertEquals(Set.of(), called, "callbacks before the client chose an export");
 
-        try (NbdClient c = negotiating()) {
-            c.option(Nbd.OPT_INFO, NbdClient.exportRequest("other"));
+        try (RawNbd c = negotiating()) {
+            c.option(Nbd.OPT_INFO, RawNbd.exportRequest("other"));
             while (c.optReply().type() != Nbd.REP_ACK) { /* info */ }
             c.option(Nbd.OPT_ABORT, none);
             c.optReply();
@@ -243,20 +244,20 @@ class HardeningTest {
     void exportNamesOver4096BytesAreRefusedBeforeOpen() throws Exception {
         start(new FakePlugin(), 16);
         String max = "n".repeat(Nbd.MAX_STRING);
-        try (NbdClient c = negotiating()) {
+        try (RawNbd c = negotiating()) {
             c.go(max);
             c.disconnect();
         }
         assertEquals(1, plugin.calls("open"));
-        try (NbdClient c = negotiating()) {
-            c.option(Nbd.OPT_GO, NbdClient.exportRequest(max + "n"));
+        try (RawNbd c = negotiating()) {
+            c.option(Nbd.OPT_GO, RawNbd.exportRequest(max + "n"));
             assertEquals(Nbd.REP_ERR_INVALID, c.optReply().type());
-            c.option(Nbd.OPT_INFO, NbdClient.exportRequest("é".repeat(2049))); // 4098 bytes in UTF-8
+            c.option(Nbd.OPT_INFO, RawNbd.exportRequest("é".repeat(2049))); // 4098 bytes in UTF-8
             assertEquals(Nbd.REP_ERR_INVALID, c.optReply().type());
             c.go(""); // and the connection is still good
             c.disconnect();
         }
-        try (NbdClient c = negotiating()) {
+        try (RawNbd c = negotiating()) {
             c.option(Nbd.OPT_EXPORT_NAME, (max + "n").getBytes()); // no way to refuse: disconnect
             assertTrue(c.closedByServer());
         }
@@ -273,7 +274,7 @@ class HardeningTest {
         p.canExtents = true;
         start(p, 1); // requests served in the connection's own thread: its allocation is measured
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (NbdClient c = negotiating()) {
+        try (RawNbd c = negotiating()) {
             c.option(Nbd.OPT_EXTENDED_HEADERS, new byte[0]);
             assertEquals(Nbd.REP_ACK, c.optReply().type());
             c.go("");
@@ -307,13 +308,13 @@ class HardeningTest {
         }
     }
 
-    static void sendExtended(NbdClient c, int flags, int type, long cookie, long offset, long length) throws IOException {
+    static void sendExtended(RawNbd c, int flags, int type, long cookie, long offset, long length) throws IOException {
         c.send(ByteBuffer.allocate(32).putInt(Nbd.EXTENDED_REQUEST_MAGIC).putShort((short) flags).putShort((short) type)
                 .putLong(cookie).putLong(offset).putLong(length).flip());
     }
 
     /** Reads reply chunks for {@code cookie} until the final one; returns the error (0 = success). */
-    static int extendedError(NbdClient c, long cookie) throws IOException {
+    static int extendedError(RawNbd c, long cookie) throws IOException {
         int error = 0;
         while (true) {
             ByteBuffer h = c.readFully(32);
@@ -335,12 +336,12 @@ class HardeningTest {
     @Test
     void garbageClientsLeaveNoThreadHandleOrDescriptor() throws Exception {
         start(new FakePlugin(), 16);
-        try (NbdClient c = NbdClient.open(socket, "")) { c.disconnect(); } // warm-up
+        try (RawNbd c = RawNbd.open(socket, "")) { c.disconnect(); } // warm-up
         awaitNoConnectionThreads();
         int fds0 = fds();
         Random rnd = new Random(42);
         for (int i = 0; i < 300; i++) {
-            try (NbdClient c = i % 2 == 0 ? NbdClient.connect(socket) : negotiating()) {
+            try (RawNbd c = i % 2 == 0 ? RawNbd.connect(socket) : negotiating()) {
                 byte[] junk = new byte[rnd.nextInt(200)];
                 rnd.nextBytes(junk);
                 if (i % 3 == 0) {

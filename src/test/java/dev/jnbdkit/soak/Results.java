@@ -1,5 +1,6 @@
 package dev.jnbdkit.soak;
 
+import dev.jnbdkit.it.Server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ final class Results {
 
     static synchronized void record(String test, String line) {
         try {
-            Path f = Jnbdkit.home().resolve("target/soak/results.txt");
+            Path f = Server.home().resolve("target/soak/results.txt");
             Files.createDirectories(f.getParent());
             Files.writeString(f, Instant.now() + " " + test + ": " + line + System.lineSeparator(),
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);

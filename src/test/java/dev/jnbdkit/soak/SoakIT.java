@@ -1,5 +1,7 @@
 package dev.jnbdkit.soak;
 
+import dev.jnbdkit.it.Server;
+import dev.jnbdkit.it.RawNbd;
 import dev.jnbdkit.protocol.Nbd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,17 +45,17 @@ class SoakIT {
     @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void concurrentVerifiedIoWithClientsKilledAtRandom() throws Exception {
         long seconds = seconds();
-        Path dir = Jnbdkit.workDir("soak");
+        Path dir = SoakServer.workDir("soak");
         long size = (long) (CONNECTIONS + 8) * REGION;
-        try (Jnbdkit server = Jnbdkit.start(dir, List.of(), "memory", String.valueOf(size))) {
+        try (Server server = SoakServer.start(dir, List.of(), "memory", String.valueOf(size))) {
             // Baseline after one complete connection (lazy classes, pools and timers exist by then).
-            try (NbdClient c = NbdClient.open(server.socket, "")) {
+            try (RawNbd c = RawNbd.open(server.socket(), "")) {
                 assertEquals(0, c.write(0, new byte[4096], 0));
                 c.disconnect();
             }
-            assertEquals(0, server.awaitNoConnectionThreads("memory", 10));
-            int fds0 = server.fds();
-            int threads0 = server.threads();
+            assertEquals(0, SoakServer.awaitNoConnectionThreads(server, "memory", 10));
+            int fds0 = SoakServer.fds(server);
+            int threads0 = SoakServer.threads(server);
 
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
@@ -64,7 +66,7 @@ class SoakIT {
                 int id = i;
                 threads.add(Thread.ofPlatform().name("soak-" + i).start(() -> {
                     try {
-                        verifiedClient(server.socket, id, end, verifiedOps, bytes);
+                        verifiedClient(server.socket(), id, end, verifiedOps, bytes);
                     } catch (Throwable t) {
                         failures.add(new AssertionError("client " + id, t));
                     }
@@ -74,7 +76,7 @@ class SoakIT {
                 long seed = 1000 + i;
                 threads.add(Thread.ofPlatform().name("vanisher-" + i).start(() -> {
                     try {
-                        vanishingClients(server.socket, seed, end, (long) CONNECTIONS * REGION, vanished);
+                        vanishingClients(server.socket(), seed, end, (long) CONNECTIONS * REGION, vanished);
                     } catch (Throwable t) {
                         failures.add(new AssertionError("vanisher", t));
                     }
@@ -82,23 +84,23 @@ class SoakIT {
             }
             threads.add(Thread.ofPlatform().name("killer").start(() -> {
                 try {
-                    killedProcesses(server.socket, end, (long) (CONNECTIONS + 4) * REGION, killed);
+                    killedProcesses(server.socket(), end, (long) (CONNECTIONS + 4) * REGION, killed);
                 } catch (Throwable t) {
                     failures.add(new AssertionError("killer", t));
                 }
             }));
             for (Thread t : threads) t.join();
             if (!failures.isEmpty()) {
-                AssertionError e = new AssertionError(failures.size() + " client(s) failed; server log:\n" + tail(server.logText()));
+                AssertionError e = new AssertionError(failures.size() + " client(s) failed; server log:\n" + tail(server.log()));
                 failures.forEach(e::addSuppressed);
                 throw e;
             }
 
-            int left = server.awaitNoConnectionThreads("memory", 30);
+            int left = SoakServer.awaitNoConnectionThreads(server, "memory", 30);
             // Descriptors and threads settle back (the JIT's compiler threads come and go: allow a few).
-            int fds = settle(server::fds, fds0);
-            int threadsNow = settle(server::threads, threads0 + 4);
-            long stopMillis = server.terminate(60);
+            int fds = settle(() -> SoakServer.fds(server), fds0);
+            int threadsNow = settle(() -> SoakServer.threads(server), threads0 + 4);
+            long stopMillis = SoakServer.terminate(server, 60);
             String report = String.format("soak: %d s, %d connections: %d verified ops, %d MiB; %d vanishing clients, %d killed"
                     + " processes; connection threads left %d; fds %d -> %d; threads %d -> %d; SIGTERM exit %d ms",
                     seconds, CONNECTIONS, verifiedOps.get(), bytes.get() >> 20, vanished.get(), killed.get(), left,
@@ -134,7 +136,7 @@ class SoakIT {
         Random rnd = new Random(id);
         long base = (long) id * REGION;
         byte[] model = new byte[REGION];
-        try (NbdClient c = NbdClient.open(socket, "")) {
+        try (RawNbd c = RawNbd.open(socket, "")) {
             while (System.nanoTime() < end) {
                 int len = 1 << (9 + rnd.nextInt(8)); // 512 B .. 64 KiB
                 int off = rnd.nextInt(REGION - len + 1);
@@ -162,7 +164,7 @@ class SoakIT {
     static void vanishingClients(Path socket, long seed, long end, long base, AtomicLong count) throws Exception {
         Random rnd = new Random(seed);
         while (System.nanoTime() < end) {
-            NbdClient c = NbdClient.connect(socket);
+            RawNbd c = RawNbd.connect(socket);
             try {
                 int where = rnd.nextInt(8);
                 if (where == 0) continue;                        // before reading the greeting

@@ -1,7 +1,9 @@
 package dev.jnbdkit.plugins.file;
 
-import dev.jnbdkit.plugins.Jnbdkit;
-import dev.jnbdkit.plugins.Jnbdkit.Result;
+import dev.jnbdkit.it.Clients;
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.Cmd.Result;
+import dev.jnbdkit.it.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,11 +36,11 @@ class FilePluginIT {
 
     @Test
     void qemuImgMapOfASparseFileMatchesTheFile() throws Exception {
-        Jnbdkit.require("qemu-img");
+        Clients.require("qemu-img");
         Path f = sparseWithData();
-        Result local = Jnbdkit.sh("qemu-img map --output=json -f raw '" + f + "'");
+        Result local = Cmd.sh("qemu-img map --output=json -f raw '" + f + "'").mergeOutput().run();
         assertEquals(0, local.exit(), local.out());
-        Result remote = Jnbdkit.captive("qemu-img map --output=json -f raw \"$uri\"", "file", f.toString());
+        Result remote = Server.captive("qemu-img map --output=json -f raw \"$uri\"", "file", f.toString()).run();
         assertEquals(0, remote.exit(), remote.out());
         assertEquals(local.out(), remote.out());
         assertTrue(remote.out().contains("\"start\": 8388608, \"length\": 1048576"), remote.out());
@@ -46,14 +48,14 @@ class FilePluginIT {
 
     @Test
     void trimPunchesHolesAndWritesLand() throws Exception {
-        Jnbdkit.require("qemu-io");
+        Clients.require("qemu-io");
         Path f = tmp.resolve("full.img");
         byte[] ones = new byte[8 << 20];
         Arrays.fill(ones, (byte) 1);
         Files.write(f, ones);
         long before = blocks(f);
-        Result r = Jnbdkit.captive("qemu-io -f raw -c 'discard 1M 4M' -c 'write -P 0x55 6M 64k' -c 'flush' \"$uri\"",
-                "file", f.toString());
+        Result r = Server.captive("qemu-io -f raw -c 'discard 1M 4M' -c 'write -P 0x55 6M 64k' -c 'flush' \"$uri\"",
+                "file", f.toString()).run();
         assertEquals(0, r.exit(), r.out());
         byte[] now = Files.readAllBytes(f);
         assertEquals(8 << 20, now.length);
@@ -67,39 +69,39 @@ class FilePluginIT {
 
     @Test
     void readOnlyFileGivesReadOnlyExport() throws Exception {
-        Jnbdkit.require("nbdinfo");
+        Clients.require("nbdinfo");
         Path f = sparseWithData();
         boolean root = "root".equals(System.getProperty("user.name"));
         if (root) {
-            assertTrue(Jnbdkit.sh("chattr +i '" + f + "'").exit() == 0, "chattr +i not possible");
+            assertTrue(Cmd.sh("chattr +i '" + f + "'").mergeOutput().run().exit() == 0, "chattr +i not possible");
         } else {
             assertTrue(f.toFile().setWritable(false, false));
         }
         try {
-            Result r = Jnbdkit.captive("nbdinfo \"$uri\"", "file", f.toString());
+            Result r = Server.captive("nbdinfo \"$uri\"", "file", f.toString()).run();
             assertEquals(0, r.exit(), r.out());
             assertTrue(r.out().contains("is_read_only: true"), r.out());
         } finally {
-            if (root) Jnbdkit.sh("chattr -i '" + f + "'");
+            if (root) Cmd.sh("chattr -i '" + f + "'").mergeOutput().run();
         }
-        Result rw = Jnbdkit.captive("nbdinfo \"$uri\"", "file", f.toString());
+        Result rw = Server.captive("nbdinfo \"$uri\"", "file", f.toString()).run();
         assertTrue(rw.out().contains("is_read_only: false"), rw.out());
-        Result ro = Jnbdkit.captive("nbdinfo \"$uri\"", "-r", "file", f.toString());
+        Result ro = Server.captive("nbdinfo \"$uri\"", "-r", "file", f.toString()).run();
         assertTrue(ro.out().contains("is_read_only: true"), ro.out());
     }
 
     @Test
     void nbdcopyRoundTrip() throws Exception {
-        Jnbdkit.require("nbdcopy");
+        Clients.require("nbdcopy");
         Path f = sparseWithData();
         Path out = tmp.resolve("copy.img");
-        Result r = Jnbdkit.captive("nbdcopy \"$uri\" '" + out + "'", "file", f.toString());
+        Result r = Server.captive("nbdcopy \"$uri\" '" + out + "'", "file", f.toString()).run();
         assertEquals(0, r.exit(), r.out());
         assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(out));
     }
 
     private static long blocks(Path f) throws Exception {
-        Result r = Jnbdkit.sh("stat -c %b '" + f + "'");
+        Result r = Cmd.sh("stat -c %b '" + f + "'").mergeOutput().run();
         return Long.parseLong(r.out().strip());
     }
 }

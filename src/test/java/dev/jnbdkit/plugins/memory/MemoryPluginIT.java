@@ -1,7 +1,9 @@
 package dev.jnbdkit.plugins.memory;
 
-import dev.jnbdkit.plugins.Jnbdkit;
-import dev.jnbdkit.plugins.Jnbdkit.Result;
+import dev.jnbdkit.it.Clients;
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.Cmd.Result;
+import dev.jnbdkit.it.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,15 +19,15 @@ class MemoryPluginIT {
 
     @Test
     void copyInAndOutAndMapTheHoles() throws Exception {
-        Jnbdkit.require("nbdcopy");
-        Jnbdkit.require("qemu-img");
+        Clients.require("nbdcopy");
+        Clients.require("qemu-img");
         Path in = tmp.resolve("in.img");
         byte[] data = new byte[4 << 20];
         new Random(7).nextBytes(data);
         Files.write(in, data);
         Path out = tmp.resolve("out.img");
-        Result r = Jnbdkit.captive("nbdcopy '" + in + "' \"$uri\" && nbdcopy \"$uri\" '" + out + "' "
-                + "&& qemu-img map --output=json -f raw \"$uri\"", "memory", "64M");
+        Result r = Server.captive("nbdcopy '" + in + "' \"$uri\" && nbdcopy \"$uri\" '" + out + "' "
+                + "&& qemu-img map --output=json -f raw \"$uri\"", "memory", "64M").run();
         assertEquals(0, r.exit(), r.out());
         byte[] back = Files.readAllBytes(out);
         assertEquals(64 << 20, back.length);
@@ -38,17 +40,17 @@ class MemoryPluginIT {
 
     @Test
     void hugeDiskAndTrim() throws Exception {
-        Jnbdkit.require("qemu-io");
-        Result r = Jnbdkit.captive("qemu-io -f raw -c 'write -P 0x11 1T 1M' -c 'read -P 0x11 1T 1M' "
-                + "-c 'discard 1T 1M' -c 'read -P 0 1T 1M' -c 'write -z 0 1M' \"$uri\"", "memory", "size=4T");
+        Clients.require("qemu-io");
+        Result r = Server.captive("qemu-io -f raw -c 'write -P 0x11 1T 1M' -c 'read -P 0x11 1T 1M' "
+                + "-c 'discard 1T 1M' -c 'read -P 0 1T 1M' -c 'write -z 0 1M' \"$uri\"", "memory", "size=4T").run();
         assertEquals(0, r.exit(), r.out());
         assertFalse(r.out().contains("Pattern verification failed"), r.out());
     }
 
     @Test
     void nullPluginReadsZeros() throws Exception {
-        Jnbdkit.require("nbdinfo");
-        Result r = Jnbdkit.captive("nbdinfo --map \"$uri\"", "null", "1G");
+        Clients.require("nbdinfo");
+        Result r = Server.captive("nbdinfo --map \"$uri\"", "null", "1G").run();
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().matches("(?s)\\s*0\\s+1073741824\\s+3\\s+hole,zero\\s*"), r.out());
     }

@@ -1,5 +1,9 @@
 package dev.jnbdkit.server.tls;
 
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.RawNbd;
+import dev.jnbdkit.it.Server;
+import dev.jnbdkit.protocol.OptionRequests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -8,14 +12,11 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,8 +41,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TlsIT {
-    private static final long IHAVEOPT = 0x49484156454F5054L;
-    private static final long REPLY_MAGIC = 0x0003e889045565a9L;
     private static final int OPT_EXPORT_NAME = 1, OPT_ABORT = 2, OPT_LIST = 3, OPT_STARTTLS = 5, OPT_INFO = 6,
             OPT_GO = 7, OPT_STRUCTURED_REPLY = 8, OPT_LIST_META_CONTEXT = 9;
     private static final int REP_ACK = 1, REP_ERR_TLS_REQD = 0x80000005, REP_ERR_UNSUP = 0x80000001;
@@ -134,22 +133,15 @@ class TlsIT {
 
     // ---- running the server ---------------------------------------------------------------
 
-    static String program() {
-        String s = System.getProperty("jnbdkit.server");
-        if (s != null && !s.isBlank()) return s;
-        String h = System.getProperty("jnbdkit.home");
-        return Path.of(h != null ? h : System.getProperty("user.dir")).toAbsolutePath().resolve("bin/jnbdkit").toString();
-    }
+    static String program() { return Server.program(); }
 
-    private static Result exec(List<String> cmd, Path cwd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        if (cwd != null) pb.directory(cwd.toFile());
-        pb.environment().remove("tls");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(110, TimeUnit.SECONDS), "timed out: " + cmd);
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    /** Runs {@code cmd} in {@code cwd} with the test's environment but {@code tls}; output merged. */
+    private static Result exec(List<String> cmd, Path cwd) {
+        Cmd c = Cmd.of(cmd).inheritPath().mergeOutput().unsetEnv("tls").timeout(Duration.ofSeconds(110));
+        if (cwd != null) c.dir(cwd);
+        Cmd.Result r = c.run();
+        assertFalse(r.timedOut(), "timed out: " + cmd);
+        return new Result(r.exit(), r.out());
     }
 
     /** {@code jnbdkit -U - ARGS... memory 1M --run COMMAND} in the test directory. */
@@ -350,36 +342,28 @@ class TlsIT {
 
     // ---- raw protocol under --tls=require ----------------------------------------------------------
 
-    /** A server in the background on a Unix socket; the socket file appears when it listens. */
+    /**
+     * A server in the background on a Unix socket, ready once the socket file appears (no probe
+     * connection: the tests count the plugin's preconnect calls).
+     */
     private final class Background implements AutoCloseable {
-        final Process process;
+        final Server server;
         final Path socket;
-        final Path log;
 
-        Background(String... args) throws Exception {
+        Background(String... args) {
             socket = dir.resolve("bg-" + System.nanoTime() + ".sock");
-            log = dir.resolve("bg-" + System.nanoTime() + ".log");
-            List<String> cmd = new ArrayList<>(List.of(program(), "-f", "-U", socket.toString()));
+            Path log = dir.resolve("bg-" + System.nanoTime() + ".log");
+            List<String> cmd = new ArrayList<>(Server.argv("-f", "-U", socket.toString()));
             cmd.addAll(List.of(args));
-            process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (!Files.exists(socket)) {
-                assertTrue(process.isAlive(), () -> "server died: " + read(log));
-                assertTrue(System.nanoTime() < deadline, "server did not listen");
-                Thread.sleep(20);
-            }
+            server = Server.launch(cmd).socket(socket).dir(dir).log(log).readyWhen(socket).killOnClose().ready();
         }
 
         /** Connects; the socket file exists from bind(), a moment before listen(): retry briefly. */
-        SocketChannel connect() throws IOException, InterruptedException {
+        RawNbd connect() throws IOException, InterruptedException {
             for (int tries = 0; ; tries++) {
-                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
                 try {
-                    c.connect(UnixDomainSocketAddress.of(socket));
-                    return c;
+                    return RawNbd.connect(socket);
                 } catch (java.net.ConnectException e) {
-                    c.close();
                     if (tries >= 200) throw e;
                     Thread.sleep(25);
                 }
@@ -387,9 +371,8 @@ class TlsIT {
         }
 
         @Override
-        public void close() throws Exception {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+        public void close() {
+            server.close();
         }
     }
 
@@ -401,73 +384,34 @@ class TlsIT {
         }
     }
 
-    /** Greeting read, fixed-newstyle flags sent. */
-    private static void greet(SocketChannel c) throws IOException {
-        ByteBuffer g = readN(c, 18);
-        assertEquals(0x4e42444d41474943L, g.getLong());
-        assertEquals(IHAVEOPT, g.getLong());
-        write(c, ByteBuffer.allocate(4).putInt(1).flip());
+    /** Greeting read, fixed-newstyle flags sent (no NO_ZEROES). */
+    private static void greet(RawNbd c) throws IOException {
+        c.greeting();
+        c.clientFlags(1);
     }
 
     private static ByteBuffer option(int option, byte[] payload) {
-        ByteBuffer b = ByteBuffer.allocate(16 + payload.length);
-        b.putLong(IHAVEOPT).putInt(option).putInt(payload.length).put(payload);
-        return b.flip();
+        return OptionRequests.option(option, payload);
     }
 
     /** One option reply: {option, type, payload length}; the payload is skipped. */
-    private static int[] reply(SocketChannel c) throws IOException {
-        ByteBuffer h = readN(c, 20);
-        assertEquals(REPLY_MAGIC, h.getLong());
-        int opt = h.getInt(), type = h.getInt(), len = h.getInt();
-        if (len > 0) readN(c, len);
-        return new int[] {opt, type, len};
+    private static int[] reply(RawNbd c) throws IOException {
+        RawNbd.OptReply r = c.optReply();
+        return new int[] {r.option(), r.type(), r.data().length};
     }
 
-    private static ByteBuffer readN(SocketChannel c, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (c.read(b) < 0) throw new java.io.EOFException("server closed after " + b.position() + " of " + n + " bytes");
-        }
-        return b.flip();
-    }
-
-    private static void write(SocketChannel c, ByteBuffer... bs) throws IOException {
-        for (ByteBuffer b : bs) while (b.hasRemaining()) c.write(b);
+    private static void write(RawNbd c, ByteBuffer... bs) throws IOException {
+        c.send(bs);
     }
 
     /** True if the server closes the connection (possibly after some bytes) within a few seconds. */
-    private static boolean closedSoon(SocketChannel c) throws Exception {
-        var f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            ByteBuffer b = ByteBuffer.allocate(4096);
-            try {
-                while (true) {
-                    b.clear();
-                    if (c.read(b) < 0) return true;
-                }
-            } catch (IOException e) {
-                return true;
-            }
-        });
-        try {
-            return f.get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            return false;
-        }
+    private static boolean closedSoon(RawNbd c) throws Exception {
+        return c.closesWithin(Duration.ofSeconds(10));
     }
 
     /** The first bytes the server sends next (empty if it closes), waiting at most 10 s. */
-    private static byte[] nextBytes(SocketChannel c) throws Exception {
-        var f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            ByteBuffer b = ByteBuffer.allocate(64);
-            try {
-                int n = c.read(b);
-                return n <= 0 ? new byte[0] : java.util.Arrays.copyOf(b.array(), n);
-            } catch (IOException e) {
-                return new byte[0];
-            }
-        });
-        return f.get(10, TimeUnit.SECONDS);
+    private static byte[] nextBytes(RawNbd c) throws Exception {
+        return c.nextBytes(Duration.ofSeconds(10));
     }
 
     private Path pluginScript() throws IOException {
@@ -509,7 +453,7 @@ class TlsIT {
             Path calls = dir.resolve("calls-" + System.nanoTime() + ".log");
             try (Background s = new Background("--tls=require", "--tls-psk=" + psk, "python",
                     pluginScript().toString(), "log=" + calls)) {
-                try (SocketChannel c = s.connect()) {
+                try (RawNbd c = s.connect()) {
                     greet(c);
                     byte[] go = ByteBuffer.allocate(6).putInt(0).putShort((short) 0).array();
                     int[][] probes = {{OPT_LIST}, {OPT_INFO}, {OPT_GO}, {OPT_STRUCTURED_REPLY}, {OPT_LIST_META_CONTEXT}, {99}};
@@ -525,7 +469,7 @@ class TlsIT {
                     assertEquals(REP_ACK, r[1]);
                     assertTrue(closedSoon(c));
                 }
-                try (SocketChannel c = s.connect()) {
+                try (RawNbd c = s.connect()) {
                     greet(c);
                     write(c, option(OPT_EXPORT_NAME, new byte[0]));
                     assertTrue(closedSoon(c), "NBD_OPT_EXPORT_NAME before TLS must end the connection");
@@ -545,7 +489,7 @@ class TlsIT {
         @Test
         void plaintextSentRightAfterStartTlsIsNeverReadAsOptions() throws Exception {
             try (Background s = new Background("--tls=require", "--tls-psk=" + psk, "memory", "1M")) {
-                try (SocketChannel c = s.connect()) {
+                try (RawNbd c = s.connect()) {
                     greet(c);
                     // STARTTLS and, in the same write, a plaintext NBD_OPT_LIST an attacker injected.
                     write(c, option(OPT_STARTTLS, new byte[0]), option(OPT_LIST, new byte[0]));
@@ -564,7 +508,7 @@ class TlsIT {
         @Test
         void startTlsWithAPayloadIsInvalidAndAfterTlsIsInvalid() throws Exception {
             try (Background s = new Background("--tls=require", "--tls-psk=" + psk, "memory", "1M")) {
-                try (SocketChannel c = s.connect()) {
+                try (RawNbd c = s.connect()) {
                     greet(c);
                     write(c, option(OPT_STARTTLS, new byte[] {1}));
                     assertEquals(0x80000003, reply(c)[1], "NBD_REP_ERR_INVALID");
@@ -594,7 +538,7 @@ class TlsIT {
     @Test
     void startTlsWhenOffIsUnsupported() throws Exception {
         try (Background s = new Background("--tls=off", "memory", "1M")) {
-            try (SocketChannel c = s.connect()) {
+            try (RawNbd c = s.connect()) {
                 greet(c);
                 write(c, option(OPT_STARTTLS, new byte[0]));
                 // jnbdkit: NBD_REP_ERR_UNSUP; Debian's nbdkit 1.32: NBD_REP_ERR_POLICY. Both are allowed.

@@ -1,6 +1,8 @@
 package dev.jnbdkit.python;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.jnbdkit.it.Cmd;
+import dev.jnbdkit.it.Server;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,17 +18,16 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The python plugin inside the real server, driven by real NBD clients (libnbd's Python bindings,
- * which Debian installs for /usr/bin/python3). The server runs in a child JVM from target/classes,
- * in captive mode: {@code -U - python SCRIPT ... --run 'python3 CLIENT $unixsocket'}.
+ * The python plugin inside the real server ({@link Server#program()}), driven by real NBD clients
+ * (libnbd's Python bindings, which Debian installs for /usr/bin/python3), in captive mode:
+ * {@code -U - python SCRIPT ... --run 'python3 CLIENT $unixsocket'}.
  */
-class EndToEndTest {
+class EndToEndIT {
     static final String CLIENT_PYTHON = "/usr/bin/python3";
     static final Path CLIENTS = Path.of("src/test/resources/python/clients");
 
@@ -42,33 +43,23 @@ class EndToEndTest {
 
     private static boolean classExists(String name) {
         try {
-            Class.forName(name, false, EndToEndTest.class.getClassLoader());
+            Class.forName(name, false, EndToEndIT.class.getClassLoader());
             return true;
         } catch (ClassNotFoundException e) {
             return false;
         }
     }
 
-    static String java() { return Path.of(System.getProperty("java.home"), "bin", "java").toString(); }
-
     record Result(int status, String out) {}
 
-    /** {@code jnbdkit -U - [serverArgs] --run 'python3 CLIENT $unixsocket [clientArgs]'} */
+    /** {@code server -U - [serverArgs] --run 'python3 CLIENT $unixsocket [clientArgs]'}, in the repository. */
     private Result serve(List<String> serverArgs, String client, String... clientArgs) throws Exception {
         StringBuilder run = new StringBuilder(CLIENT_PYTHON + " " + CLIENTS.resolve(client) + " \"$unixsocket\"");
         for (String a : clientArgs) run.append(' ').append(a);
-        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "dev.jnbdkit.cli.Main", "-U", "-"));
-        cmd.addAll(serverArgs);
-        cmd.add("--run");
-        cmd.add(run.toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "server did not exit: " + out);
-        return new Result(p.exitValue(), out);
+        Cmd.Result r = Server.captive(run.toString(), serverArgs.toArray(String[]::new))
+                .env("XDG_CACHE_HOME", tmp.resolve("cache").toString()).run();
+        assertFalse(r.timedOut(), "server did not exit: " + r.out());
+        return new Result(r.exit(), r.out());
     }
 
     private static void assertClientOk(Result r) {
@@ -124,23 +115,22 @@ class EndToEndTest {
 
     @Test
     void printingPluginDoesNotCorruptStdioMode() throws Exception {
-        Process p = new ProcessBuilder(CLIENT_PYTHON, CLIENTS.resolve("stdio_client.py").toString(), java(),
-                System.getProperty("java.class.path"), CLIENTS.resolve("printing.py").toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+        List<String> cmd = new ArrayList<>(List.of(CLIENT_PYTHON, CLIENTS.resolve("stdio_client.py").toString()));
+        cmd.addAll(Server.argv("-s", "python", CLIENTS.resolve("printing.py").toString()));
+        Cmd.Result r = Cmd.of(cmd).inheritPath().mergeOutput().dir(Server.home()).run();
+        String out = r.out();
+        assertFalse(r.timedOut());
+        assertEquals(0, r.exit(), out);
         assertTrue(out.contains("CLIENT OK"), out);
     }
 
     @Test
     void dumpPluginThroughTheServer() throws Exception {
-        Process p = new ProcessBuilder(java(), "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), "dev.jnbdkit.cli.Main", "python",
-                "src/test/resources/python/dump.py", "--dump-plugin").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+        Cmd.Result r = Server.command("python", "src/test/resources/python/dump.py", "--dump-plugin")
+                .mergeOutput().dir(Server.home()).run();
+        String out = r.out();
+        assertFalse(r.timedOut());
+        assertEquals(0, r.exit(), out);
         int v = out.indexOf("python_version="), d = out.indexOf("dump_key=dump_value"), n = out.indexOf("name=python");
         assertTrue(n >= 0 && v > n && d > v, out);
     }
