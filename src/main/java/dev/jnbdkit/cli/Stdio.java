@@ -1,6 +1,7 @@
 package dev.jnbdkit.cli;
 
 import dev.jnbdkit.posix.ProcessCalls;
+import dev.jnbdkit.posix.Spawn;
 import dev.jnbdkit.server.Transport;
 import dev.jnbdkit.server.Transports;
 import dev.jnbdkit.spi.Nbdkit;
@@ -21,7 +22,7 @@ import java.nio.channels.SocketChannel;
  * <p>After configuration (the plugin's get_ready), {@link #afterConfiguration} points stdin and
  * stdout at /dev/null, as nbdkit does, so that a plugin that reads or prints while serving never
  * touches the terminal or a captive command's output. The originals are kept (close-on-exec) for
- * the {@code --run} command, which gets them back ({@link #withOriginals}).
+ * the {@code --run} command, which gets them back ({@link #runWithOriginals}).
  */
 final class Stdio {
     private Stdio() {}
@@ -70,27 +71,13 @@ final class Stdio {
         }
     }
 
-    /** An action that starts a process. */
-    @FunctionalInterface
-    interface Start<T> {
-        T start() throws IOException;
-    }
-
     /**
-     * Runs {@code start} (which spawns the {@code --run} command, inheriting descriptors 0 and
-     * 1) with the original stdin and stdout back in place, then /dev/null again.
+     * Runs the {@code --run} command ({@code argv}, environment {@code env}) with the server's
+     * original stdin and stdout, and waits for it; returns its status (128 + signal if killed).
+     * It is spawned with those descriptors directly: the server's own 0 and 1 stay on /dev/null
+     * throughout, so a plugin printing meanwhile never reaches the command's output.
      */
-    static synchronized <T> T withOriginals(Start<T> start) throws IOException {
-        if (savedIn < 0 || savedOut < 0) return start.start();
-        ProcessCalls.dup2(savedIn, 0);
-        ProcessCalls.dup2(savedOut, 1);
-        try {
-            return start.start();
-        } finally {
-            int devnull = ProcessCalls.open("/dev/null", ProcessCalls.O_RDWR, 0);
-            ProcessCalls.dup2(devnull, 0);
-            ProcessCalls.dup2(devnull, 1);
-            ProcessCalls.close(devnull);
-        }
+    static int runWithOriginals(java.util.List<String> argv, java.util.Map<String, String> env) throws IOException {
+        return Spawn.run(argv, env, savedIn < 0 ? 0 : savedIn, savedOut < 0 ? 1 : savedOut);
     }
 }

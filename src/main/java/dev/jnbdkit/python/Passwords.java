@@ -48,10 +48,11 @@ final class Passwords {
         if (!TerminalCalls.isatty(0)) {
             throw new PluginException(Errno.EINVAL, "stdin is not a tty, cannot read password interactively");
         }
-        System.out.print("password: ");
-        System.out.flush();
         ByteArrayOutputStream line = new ByteArrayOutputStream();
+        // Echo off first, then the prompt: what is typed after the prompt is never echoed.
         try (AutoCloseable echo = TerminalCalls.echoOff(0); Arena a = Arena.ofConfined()) {
+            System.out.print("password: ");
+            System.out.flush();
             MemorySegment one = a.allocate(1);
             while (true) {
                 long n = ProcessCalls.read(0, one, 1);
