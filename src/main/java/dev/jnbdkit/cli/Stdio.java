@@ -63,7 +63,9 @@ final class Stdio {
                 savedOut = ProcessCalls.dupCloexec(1);
             }
             int devnull = ProcessCalls.open("/dev/null", ProcessCalls.O_RDWR, 0);
-            if (!stdinIsConnection) ProcessCalls.dup2(devnull, 0);
+            // Under socket activation descriptor 0 is (or is about to be) the listening socket:
+            // bin/jnbdkit moves it there from 3, for the JDK's inheritedChannel.
+            if (!stdinIsConnection && !CommandLine.socketActivationRequested()) ProcessCalls.dup2(devnull, 0);
             ProcessCalls.dup2(devnull, 1);
             ProcessCalls.close(devnull);
         } catch (IOException e) {

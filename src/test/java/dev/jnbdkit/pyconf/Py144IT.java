@@ -124,7 +124,7 @@ class Py144IT extends PyConfBase {
         Path file = tmp.resolve("pw");
         Files.writeString(file, "from file\nsecond line\n");
         Path trace = tmp.resolve("pw-trace");
-        Run r = run(List.of("/bin/bash", "-c", "exec 7<\"$PWFD\"; exec \"$@\"", "bash", JNBDKIT, "python",
+        Run r = run(List.of("/bin/bash", "-c", "exec 7<\"$PWFD\"; exec \"$@\"", "bash", JNBDKIT, "-U", "-", "python",
                         Servers.plugin("password.py").toString(), "password=literal", "password=+" + file,
                         "password=-7", "password=-1", "password=-", "--run", "true"),
                 Map.of("PYCONF_TRACE", trace.toString(), "PWFD", file.toString()), null);
@@ -147,7 +147,7 @@ class Py144IT extends PyConfBase {
     @Test
     void readPasswordFromTheTerminal() throws Exception {
         Path trace = tmp.resolve("tty-trace");
-        String server = JNBDKIT + " python " + Servers.plugin("password.py") + " password=- --run true";
+        String server = JNBDKIT + " -U - python " + Servers.plugin("password.py") + " password=- --run true";
         ProcessBuilder pb = new ProcessBuilder("script", "-qec", server, "/dev/null").redirectErrorStream(true);
         pb.environment().put("PATH", "/usr/bin:/bin");
         pb.environment().put("JNBDKIT_PYTHON", Servers.CLIENT_PYTHON);
