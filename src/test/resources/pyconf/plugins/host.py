@@ -102,6 +102,7 @@ def open(readonly):
         trace("new open", "is_tls", outcome(nbdkit.is_tls), "stdio_safe", outcome(nbdkit.stdio_safe))
         trace("new open", "peer_tls_dn", outcome(nbdkit.peer_tls_dn), "issuer", outcome(nbdkit.peer_tls_issuer_dn))
         trace("new open", "nanosleep", outcome(lambda: nbdkit.nanosleep(0, 1000)))
+        trace("new open", "peer_security_context", outcome(nbdkit.peer_security_context))
     return None
 
 

@@ -15,8 +15,10 @@ import dev.jnbdkit.spi.PluginException;
  */
 final class ConnectionState implements Nbdkit.ConnectionInfo {
     private final Runnable forceClose;
-    /** The client's socket descriptor (before any TLS), or -1 when the JDK hides it. */
-    private final int socketFd;
+    /** The client's transport as accepted (before any TLS), for its socket descriptor. */
+    private final Transport plain;
+    /** Its descriptor, looked up when a plugin first asks (-2: not yet; -1: the JDK hides it). */
+    private volatile int socketFd = -2;
     private volatile String exportName = "";
     private volatile boolean disconnectRequested;
     private volatile boolean tls;
@@ -30,11 +32,20 @@ final class ConnectionState implements Nbdkit.ConnectionInfo {
     /** {@code plain} is the client's transport as accepted (TLS, if any, comes later). */
     ConnectionState(Runnable forceClose, Transport plain) {
         this.forceClose = forceClose;
-        this.socketFd = switch (plain) {
-            case ChannelTransport c -> SocketCalls.descriptor(c.channel());
-            case FdTransport f -> f.inputFd();
-            case null, default -> -1;
-        };
+        this.plain = plain;
+    }
+
+    /** The socket's descriptor, found on first use: most connections never ask. */
+    private int socketFd() {
+        int fd = socketFd;
+        if (fd == -2) {
+            socketFd = fd = switch (plain) {
+                case ChannelTransport c -> SocketCalls.descriptor(c.channel());
+                case FdTransport f -> f.inputFd();
+                case null, default -> -1;
+            };
+        }
+        return fd;
     }
 
     void setExportName(String name) { exportName = name; }
@@ -64,10 +75,11 @@ final class ConnectionState implements Nbdkit.ConnectionInfo {
     public Nbdkit.PeerCredentials peerCredentials() {
         Nbdkit.PeerCredentials c = credentials;
         if (c != null) return c;
-        if (socketFd < 0) throw new PluginException(Errno.ENOTSUP, "peer credentials: the client socket is not available");
+        int fd = socketFd();
+        if (fd < 0) throw new PluginException(Errno.ENOTSUP, "peer credentials: the client socket is not available");
         try {
-            SocketCalls.PeerCred p = SocketCalls.peerCred(socketFd);
-            unixSocket("peer credentials");
+            SocketCalls.PeerCred p = SocketCalls.peerCred(fd);
+            unixSocket(fd, "peer credentials");
             // uid_t and gid_t are unsigned: (uid_t)-1 reads as 4294967295, as in C.
             c = new Nbdkit.PeerCredentials(p.pid(), Integer.toUnsignedLong(p.uid()), Integer.toUnsignedLong(p.gid()));
         } catch (ProcessCalls.PosixException e) {
@@ -79,9 +91,10 @@ final class ConnectionState implements Nbdkit.ConnectionInfo {
 
     @Override
     public String peerSecurityContext() {
-        unixOrInetSocket();
+        int fd = socketFd();
+        if (fd < 0) throw new PluginException(Errno.ENOTSUP, "peer security context: the client socket is not available");
         try {
-            return SocketCalls.peerSecurityContext(socketFd);
+            return SocketCalls.peerSecurityContext(fd);
         } catch (ProcessCalls.PosixException e) {
             throw new PluginException(e.errno(), e.getMessage());
         }
@@ -100,19 +113,15 @@ final class ConnectionState implements Nbdkit.ConnectionInfo {
     }
 
     /** nbdkit-peer_name(3): the credentials are only available over a Unix domain socket. */
-    private void unixSocket(String what) {
+    private static void unixSocket(int fd, String what) {
         int family;
         try {
-            family = SocketCalls.family(socketFd);
+            family = SocketCalls.family(fd);
         } catch (ProcessCalls.PosixException e) {
             throw new PluginException(e.errno(), e.getMessage());
         }
         if (family != SocketCalls.AF_UNIX) {
             throw new PluginException(Errno.ENOTSUP, what + ": only available when the client connects over a Unix domain socket");
         }
-    }
-
-    private void unixOrInetSocket() {
-        if (socketFd < 0) throw new PluginException(Errno.ENOTSUP, "peer security context: the client socket is not available");
     }
 }

@@ -99,6 +99,9 @@ class Py144IT extends PyConfBase {
         assertLine(t, "new open is_tls bool False stdio_safe bool False");
         assertLine(t, "new open peer_tls_dn str '' issuer str ''");
         assertLine(t, "new open nanosleep NoneType None");
+        // SO_PEERSEC: this kernel has no security module labelling Unix sockets (ENOPROTOOPT)
+        assertLine(t, "new open peer_security_context RuntimeError: nbdkit.peer_security_context failed");
+        assertContains(j.log(), "getsockopt: SO_PEERSEC: Protocol not available");
     }
 
     /** nbdkit_peer_pid(3): "only available when the client connected over a Unix domain socket". */
