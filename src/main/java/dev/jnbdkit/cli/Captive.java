@@ -51,7 +51,7 @@ final class Captive {
         env.remove("LISTEN_FDS");
         env.remove("LISTEN_FDNAMES");
         // Java reports a command killed by a signal as 128 + signal, as the shell does.
-        return pb.start().waitFor();
+        return Stdio.runWithOriginals(pb.command(), env);
     }
 
     private static String encodePath(String s) {

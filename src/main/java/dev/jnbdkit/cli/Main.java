@@ -134,6 +134,7 @@ public final class Main {
             stack.configComplete();
             Log.debug("using thread model " + stack.threadModel().nbdkitName());
             stack.getReady();
+            Stdio.afterConfiguration(o.listen().single());
             StartupTrace.mark("plugin ready");
         } catch (PluginException e) {
             throw new Fatal(e.getMessage());

@@ -1,28 +1,43 @@
 package dev.jnbdkit.cli;
 
 import dev.jnbdkit.posix.ProcessCalls;
+import dev.jnbdkit.posix.Spawn;
 import dev.jnbdkit.server.Transport;
 import dev.jnbdkit.server.Transports;
+import dev.jnbdkit.spi.Nbdkit;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 
 /**
- * For {@code -s}: the client is on stdin/stdout, and nothing a plugin prints, even at load
- * time, may reach it. This runs before any plugin code.
+ * The server's stdin and stdout, as nbdkit handles them.
  *
- * <p>When stdin and stdout are one socket (libnbd's connect_command, inetd), bin/jnbdkit has
- * already pointed stdout at stderr and the socket is adopted from descriptor 0 with no native
- * call. Otherwise (pipes) the two descriptors move to new close-on-exec ones, descriptor 1 is
- * pointed at stderr and 0 at /dev/null.
+ * <p>For {@code -s}: the client is on stdin/stdout, and nothing a plugin prints, even at load
+ * time, may reach it. {@link #takeConnection} runs before any plugin code. When stdin and stdout
+ * are one socket (libnbd's connect_command, inetd), bin/jnbdkit has already pointed stdout at
+ * stderr and the socket is adopted from descriptor 0 with no native call. Otherwise (pipes) the
+ * two descriptors move to new close-on-exec ones, descriptor 1 is pointed at stderr and 0 at
+ * /dev/null.
+ *
+ * <p>After configuration (the plugin's get_ready), {@link #afterConfiguration} points stdin and
+ * stdout at /dev/null, as nbdkit does, so that a plugin that reads or prints while serving never
+ * touches the terminal or a captive command's output. The originals are kept (close-on-exec) for
+ * the {@code --run} command, which gets them back ({@link #runWithOriginals}).
  */
 final class Stdio {
     private Stdio() {}
 
+    /** Close-on-exec copies of the original descriptors 0 and 1, or -1. */
+    private static int savedIn = -1, savedOut = -1;
+    /** Descriptor 0 is the -s connection itself (an adopted socket): it must stay. */
+    private static boolean stdinIsConnection;
+
     static Transport takeConnection() throws IOException {
+        Nbdkit.stdioIsTheConnection();
         System.out.flush();
         if ("1".equals(System.getenv("JNBDKIT_STDIO_SOCKET"))
                 && System.inheritedChannel() instanceof SocketChannel socket) {
+            stdinIsConnection = true;
             return Transports.socket(socket);
         }
         int in = ProcessCalls.dupCloexec(0);
@@ -32,5 +47,39 @@ final class Stdio {
         ProcessCalls.dup2(devnull, 0);
         ProcessCalls.close(devnull);
         return Transports.fds(in, out);
+    }
+
+    /**
+     * Configuration is over (after get_ready, before after_fork): stdin and stdout become
+     * /dev/null. With {@code -s} there is nothing to keep (the connection has its own
+     * descriptors; a socket adopted on descriptor 0 stays where it is).
+     */
+    static void afterConfiguration(boolean single) {
+        Nbdkit.configurationDone();
+        System.out.flush();
+        try {
+            if (!single) {
+                savedIn = ProcessCalls.dupCloexec(0);
+                savedOut = ProcessCalls.dupCloexec(1);
+            }
+            int devnull = ProcessCalls.open("/dev/null", ProcessCalls.O_RDWR, 0);
+            // Under socket activation descriptor 0 is (or is about to be) the listening socket:
+            // bin/jnbdkit moves it there from 3, for the JDK's inheritedChannel.
+            if (!stdinIsConnection && !CommandLine.socketActivationRequested()) ProcessCalls.dup2(devnull, 0);
+            ProcessCalls.dup2(devnull, 1);
+            ProcessCalls.close(devnull);
+        } catch (IOException e) {
+            // A closed stdin or stdout: there is nothing to protect.
+        }
+    }
+
+    /**
+     * Runs the {@code --run} command ({@code argv}, environment {@code env}) with the server's
+     * original stdin and stdout, and waits for it; returns its status (128 + signal if killed).
+     * It is spawned with those descriptors directly: the server's own 0 and 1 stay on /dev/null
+     * throughout, so a plugin printing meanwhile never reaches the command's output.
+     */
+    static int runWithOriginals(java.util.List<String> argv, java.util.Map<String, String> env) throws IOException {
+        return Spawn.run(argv, env, savedIn < 0 ? 0 : savedIn, savedOut < 0 ? 1 : savedOut);
     }
 }

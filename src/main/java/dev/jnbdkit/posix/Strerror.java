@@ -25,7 +25,7 @@ public final class Strerror {
             case 104 -> "Connection reset by peer";
             case 108 -> "Cannot send after transport endpoint shutdown";
             case 111 -> "Connection refused";
-            default -> "errno " + errno;
+            default -> FileCalls.strerror(errno);   // the C library knows the rest
         };
     }
 }

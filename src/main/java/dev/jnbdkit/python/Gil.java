@@ -31,11 +31,25 @@ final class Gil {
         });
     }
 
-    /** Take the GIL on this (platform) thread; pass the result to {@link #release}. */
-    static int ensure() { return ensure(NbdkitModule.STATE.get()); }
+    /**
+     * The GIL, held on this thread until {@link #close}: {@code try (Gil.Held g = Gil.hold()) {...}}.
+     * Nesting works: an inner hold on a thread that already holds the GIL only counts.
+     */
+    static final class Held implements AutoCloseable {
+        private final int state;
 
-    /** {@link #ensure()} with this thread's call state already at hand. */
-    static int ensure(NbdkitModule.CallState st) {
+        private Held(int state) { this.state = state; }
+
+        @Override public void close() { release(state); }
+    }
+
+    /** Take the GIL on this (platform) thread. */
+    static Held hold() { return new Held(ensure(NbdkitModule.STATE.get())); }
+
+    /** {@link #hold()} with this thread's call state already at hand. */
+    static Held hold(NbdkitModule.CallState st) { return new Held(ensure(st)); }
+
+    private static int ensure(NbdkitModule.CallState st) {
         if (st.threadState != 0) return Py.PyGILState_Ensure();
         Py.PyGILState_Ensure();
         long ts = Py.PyGILState_GetThisThreadState();
@@ -44,8 +58,7 @@ final class Gil {
         return KEPT;
     }
 
-    /** Drop the GIL taken by {@link #ensure}. */
-    static void release(int state) {
+    private static void release(int state) {
         if (state == KEPT) Py.PyEval_SaveThread();
         else Py.PyGILState_Release(state);
     }
@@ -57,12 +70,9 @@ final class Gil {
 
     /** The thread that owned {@code ts} is gone: free its thread state. */
     private static void delete(long ts) {
-        int g = ensure();
-        try {
+        try (Held g = hold()) {
             Py.PyThreadState_Clear(ts);
             Py.PyThreadState_Delete(ts);
-        } finally {
-            release(g);
         }
     }
 }

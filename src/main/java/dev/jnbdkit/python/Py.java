@@ -36,6 +36,7 @@ final class Py {
     static final int PyBUF_READ = 0x100;
     static final int PyBUF_WRITE = 0x200;
     static final int METH_VARARGS = 1;
+    static final int METH_NOARGS = 4;
     static final int Py_bf_getbuffer = 1;
     static final int Py_bf_releasebuffer = 2;
     static final long Py_TPFLAGS_DISALLOW_INSTANTIATION = 1L << 7;
@@ -102,7 +103,9 @@ final class Py {
         PyModule_New, PyModule_AddIntConstant, PyCFunction_NewEx, PySys_GetObject, PyDict_SetItemString,
         PyType_FromSpec, PyType_GenericAlloc, PyMemoryView_FromObject, PyBuffer_FillInfo,
         PyObject_GetBuffer, PyBuffer_Release, PyObject_GetIter, PyIter_Next, PySequence_Size,
-        PySequence_GetItem, PyList_New, PyList_Append, PyList_Size, PyList_GetItem;
+        PySequence_GetItem, PyList_New, PyList_Append, PyList_Size, PyList_GetItem, PyArg_ParseTuple,
+        PyEval_RestoreThread, PyImport_AddModule, PyModule_GetDict, PyEval_EvalCode, PyDict_GetItemString,
+        PyDict_DelItemString, PyBytes_FromStringAndSize, PyFloat_FromDouble, PyErr_Print, PyErr_ExceptionMatches, PyDict_New;
 
         private MemorySegment fn;
 
@@ -140,8 +143,6 @@ final class Py {
         lib = SymbolLookup.libraryLookup(path, Arena.global());
         libPath = path;
     }
-
-    static boolean loaded() { return lib != null; }
 
     static boolean has(String symbol) { return lib.find(symbol).isPresent(); }
 
@@ -618,6 +619,140 @@ final class Py {
     static long PyList_GetItem(long list, long i) {
         try {
             return (long) A2.MH.invokeExact(F.PyList_GetItem.a(), list, i);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Added for the nbdkit module of nbdkit 1.44 and for running the script as __main__.
+
+    /*
+     * PyArg_ParseTuple is variadic: it gets its own, properly variadic, downcalls (made the first
+     * time a module function that takes arguments is called), so that CPython itself checks the
+     * arguments and raises exactly the exceptions it raises under nbdkit.
+     */
+    private static final class ParseTuple1 {
+        static final MethodHandle MH = LINKER.downcallHandle(FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class ParseTuple2 {
+        static final MethodHandle MH = LINKER.downcallHandle(FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    }
+
+    /** {@code PyArg_ParseTuple(args, format, p1)}: 1 on success, 0 with the exception set. */
+    static int PyArg_ParseTuple(long args, long format, long p1) {
+        try {
+            return (int) ParseTuple1.MH.invokeExact(F.PyArg_ParseTuple.a(), args, format, p1);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code PyArg_ParseTuple(args, format, p1, p2)}. */
+    static int PyArg_ParseTuple(long args, long format, long p1, long p2) {
+        try {
+            return (int) ParseTuple2.MH.invokeExact(F.PyArg_ParseTuple.a(), args, format, p1, p2);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void PyEval_RestoreThread(long ts) {
+        try {
+            long unused = (long) A1.MH.invokeExact(F.PyEval_RestoreThread.a(), ts);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Borrowed reference to sys.modules[name], created if absent. */
+    static long PyImport_AddModule(long name) {
+        try {
+            return (long) A1.MH.invokeExact(F.PyImport_AddModule.a(), name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Borrowed reference. */
+    static long PyModule_GetDict(long module) {
+        try {
+            return (long) A1.MH.invokeExact(F.PyModule_GetDict.a(), module);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long PyEval_EvalCode(long code, long globals, long locals) {
+        try {
+            return (long) A3.MH.invokeExact(F.PyEval_EvalCode.a(), code, globals, locals);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Borrowed reference, or 0 (no exception) when absent. */
+    static long PyDict_GetItemString(long d, long key) {
+        try {
+            return (long) A2.MH.invokeExact(F.PyDict_GetItemString.a(), d, key);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int PyDict_DelItemString(long d, long key) {
+        try {
+            return (int) (long) A2.MH.invokeExact(F.PyDict_DelItemString.a(), d, key);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long PyBytes_FromStringAndSize(long s, long n) {
+        try {
+            return (long) A2.MH.invokeExact(F.PyBytes_FromStringAndSize.a(), s, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** PyFloat_FromDouble takes its argument in a floating-point register: its own downcall. */
+    private static final class FromDouble {
+        static final MethodHandle MH = LINKER.downcallHandle(FunctionDescriptor.of(JAVA_LONG,
+                java.lang.foreign.ValueLayout.JAVA_DOUBLE));
+    }
+
+    static long PyFloat_FromDouble(double v) {
+        try {
+            return (long) FromDouble.MH.invokeExact(F.PyFloat_FromDouble.a(), v);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Print the pending exception to sys.stderr (never call it with SystemExit pending: it exits). */
+    static void PyErr_Print() {
+        try {
+            long unused = (long) A0.MH.invokeExact(F.PyErr_Print.a());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int PyErr_ExceptionMatches(long exc) {
+        try {
+            return (int) (long) A1.MH.invokeExact(F.PyErr_ExceptionMatches.a(), exc);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long PyDict_New() {
+        try {
+            return (long) A0.MH.invokeExact(F.PyDict_New.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }

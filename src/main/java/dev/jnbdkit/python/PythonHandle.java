@@ -54,15 +54,25 @@ final class PythonHandle implements Handle {
     // ---------------------------------------------------------------------------------------------
     // Entering and leaving Python
 
-    private void enter(NbdkitModule.CallState st) {
-        st.exportName = exportName;
-        st.errno = 0;
-    }
+    /**
+     * A callback's time in Python: the GIL held on this thread, this connection's export name
+     * set for {@code nbdkit.export_name()} and the thread's set_error value cleared. Closing it
+     * forgets the connection (this thread may serve another next) and drops the GIL.
+     */
+    private final class InCallback implements AutoCloseable {
+        final NbdkitModule.CallState st = NbdkitModule.STATE.get();
+        private final Gil.Held gil = Gil.hold(st);
 
-    /** Forget the connection (this thread may serve another next) and drop the GIL. */
-    private static void leave(NbdkitModule.CallState st, int gil) {
-        st.exportName = null;
-        Gil.release(gil);
+        InCallback() {
+            st.exportName = exportName;
+            st.errno = 0;
+        }
+
+        @Override
+        public void close() {
+            st.exportName = null;
+            gil.close();
+        }
     }
 
     /** Call {@code cb(h, args...)}; steals args. GIL held. Result or 0 with the error pending. */
@@ -99,10 +109,7 @@ final class PythonHandle implements Handle {
      * the callback's failure; the result's reference is dropped after {@code reader} ran.
      */
     private <T> T call(Cb cb, Reader<T> reader, Args args) {
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
+        try (InCallback in = new InCallback()) {
             long r = invoke(cb, args.make());
             if (r == 0) throw failure(cb);
             try {
@@ -110,8 +117,6 @@ final class PythonHandle implements Handle {
             } finally {
                 Py.Py_DecRef(r);
             }
-        } finally {
-            leave(st, g);
         }
     }
 
@@ -138,10 +143,8 @@ final class PythonHandle implements Handle {
 
     /** Call a callback whose result is ignored; {@code zero} has its ENOTSUP rule. */
     private void voidCall(Cb cb, Args args) {
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
+        try (InCallback in = new InCallback()) {
+            NbdkitModule.CallState st = in.st;
             long r = invoke(cb, args.make());
             if (cb == Cb.zero && (st.errno == Errno.ENOTSUP)) {
                 // nbdkit: set_error(EOPNOTSUPP) asks for the fallback, whether or not it raised.
@@ -152,8 +155,6 @@ final class PythonHandle implements Handle {
             }
             if (r == 0) throw failure(cb);
             Py.Py_DecRef(r);
-        } finally {
-            leave(st, g);
         }
     }
 
@@ -162,10 +163,7 @@ final class PythonHandle implements Handle {
 
     @Override
     public void close() {
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
+        try (InCallback in = new InCallback()) {
             if (has(Cb.close)) {
                 long r = invoke(Cb.close);
                 if (r == 0) Log.error(plugin.script() + ": close: error: " + rt.fetchError("?"));
@@ -177,8 +175,6 @@ final class PythonHandle implements Handle {
             }
             Py.Py_DecRef(h);
             h = 0;
-        } finally {
-            leave(st, g);
         }
     }
 
@@ -294,10 +290,7 @@ final class PythonHandle implements Handle {
     public void pread(IoBuffer buf, long offset, int flags) {
         if (!has(Cb.pread)) throw new PluginException(Errno.EIO, plugin.script() + ": missing callback: pread");
         MemorySegment seg = buf.segment();
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
+        try (InCallback in = new InCallback()) {
             if (v1) {
                 preadV1(seg, offset);
                 return;
@@ -320,8 +313,6 @@ final class PythonHandle implements Handle {
                 rt.exporter.finish(exp, view, buf);
             }
             if (err != null) throw err;
-        } finally {
-            leave(st, g);
         }
     }
 
@@ -356,10 +347,7 @@ final class PythonHandle implements Handle {
     @Override
     public void pwrite(IoBuffer buf, long offset, int flags) {
         if (!has(Cb.pwrite)) throw new PluginException(Errno.EROFS, "pwrite: not supported by the plugin");
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        int g = Gil.ensure(st);
-        try {
-            enter(st);
+        try (InCallback in = new InCallback()) {
             long exp = rt.exporter.newExporter(buf.segment(), true);
             if (exp == 0) throw failure(Cb.pwrite);
             long view = Py.PyMemoryView_FromObject(exp);
@@ -378,8 +366,6 @@ final class PythonHandle implements Handle {
                 rt.exporter.finish(exp, view, buf);
             }
             if (err != null) throw err;
-        } finally {
-            leave(st, g);
         }
     }
 

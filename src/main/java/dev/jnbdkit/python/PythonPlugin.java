@@ -78,8 +78,7 @@ public final class PythonPlugin implements Plugin {
         out.println("python_libpython=" + in.libpython());
         out.flush();
         if (module == 0) return;
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long fn = function("dump_plugin");
             if (fn == 0) return;
             // Capture what the script prints so it lands on `out` after our lines, in order.
@@ -91,8 +90,6 @@ public final class PythonPlugin implements Plugin {
             if (text != null) out.print(text);
             out.flush();
             rt.flushStdio();
-        } finally {
-            Gil.release(g);
         }
     }
 
@@ -106,8 +103,7 @@ public final class PythonPlugin implements Plugin {
             loadScript(value);
             return;
         }
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long r = callNamed("config", PythonRuntime.newString(key), PythonRuntime.newString(value));
             if (r == ABSENT) {
                 throw new PluginException(Errno.EINVAL,
@@ -115,8 +111,6 @@ public final class PythonPlugin implements Plugin {
             }
             if (r == 0) throw startupFailure("config");
             Py.Py_DecRef(r);
-        } finally {
-            Gil.release(g);
         }
     }
 
@@ -126,15 +120,12 @@ public final class PythonPlugin implements Plugin {
             throw new PluginException(Errno.EINVAL,
                     "the first parameter must be script=/path/to/python/script.py");
         }
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             for (String required : new String[] {"open", "get_size", "pread"}) {
                 long fn = function(required);
                 if (fn == 0) throw new PluginException(Errno.EINVAL, script + ": missing callback: " + required);
                 Py.Py_DecRef(fn);
             }
-        } finally {
-            Gil.release(g);
         }
         callStartup("config_complete");
     }
@@ -151,8 +142,7 @@ public final class PythonPlugin implements Plugin {
 
     private ThreadModel askThreadModel() {
         if (module == 0) return ThreadModel.SERIALIZE_ALL_REQUESTS;
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long r = callNamed("thread_model");
             if (r == ABSENT) return ThreadModel.SERIALIZE_ALL_REQUESTS;
             if (r == 0) throw startupFailure("thread_model");
@@ -163,8 +153,6 @@ public final class PythonPlugin implements Plugin {
                 throw new PluginException(Errno.EINVAL, script + ": thread_model: error: unknown thread model " + v);
             }
             return ThreadModel.fromValue((int) v);
-        } finally {
-            Gil.release(g);
         }
     }
 
@@ -175,15 +163,12 @@ public final class PythonPlugin implements Plugin {
     @Override
     public void cleanup() {
         if (module == 0) return;
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long r = callNamed("cleanup");
             if (r == ABSENT) return;
             if (r == 0) Log.error(script + ": cleanup: error: " + rt.fetchError("?"));
             Py.Py_DecRef(r);
             rt.flushStdio();
-        } finally {
-            Gil.release(g);
         }
     }
 
@@ -196,22 +181,18 @@ public final class PythonPlugin implements Plugin {
     @Override
     public void preconnect(boolean readonly) {
         if (module == 0) return;
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long r = callNamed("preconnect", Py.PyBool_FromLong(readonly ? 1 : 0));
             if (r == ABSENT) return;
             if (r == 0) throw connectionFailure("preconnect");
             Py.Py_DecRef(r);
-        } finally {
-            Gil.release(g);
         }
     }
 
     @Override
     public List<Export> listExports(boolean readonly, boolean isTls) {
         if (module == 0) return null;
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long r = callNamed("list_exports", Py.PyBool_FromLong(readonly ? 1 : 0),
                     Py.PyBool_FromLong(isTls ? 1 : 0));
             if (r == ABSENT) return null;
@@ -221,8 +202,6 @@ public final class PythonPlugin implements Plugin {
             } finally {
                 Py.Py_DecRef(r);
             }
-        } finally {
-            Gil.release(g);
         }
     }
 
@@ -271,8 +250,7 @@ public final class PythonPlugin implements Plugin {
     @Override
     public String defaultExport(boolean readonly, boolean isTls) {
         if (module == 0) return "";
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long r = callNamed("default_export", Py.PyBool_FromLong(readonly ? 1 : 0),
                     Py.PyBool_FromLong(isTls ? 1 : 0));
             if (r == ABSENT) return "";
@@ -286,8 +264,6 @@ public final class PythonPlugin implements Plugin {
             } finally {
                 Py.Py_DecRef(r);
             }
-        } finally {
-            Gil.release(g);
         }
     }
 
@@ -297,25 +273,35 @@ public final class PythonPlugin implements Plugin {
     @Override
     public Handle open(OpenContext context) {
         if (module == 0) throw new PluginException(Errno.EINVAL, "python: no script was loaded");
-        int g = Gil.ensure();
-        NbdkitModule.CallState st = NbdkitModule.STATE.get();
-        String prev = st.exportName;
-        st.exportName = context.exportName();
-        st.errno = 0;
-        try {
-            long h = callNamed("open", Py.PyBool_FromLong(context.readonly() ? 1 : 0));
-            if (h == ABSENT) throw new PluginException(Errno.EINVAL, script + ": missing callback: open");
-            if (h == 0) throw connectionFailure("open");
-            return new PythonHandle(this, h, context.exportName());
-        } finally {
-            st.exportName = prev;
-            Gil.release(g);
+        try (Gil.Held g = Gil.hold()) {
+            NbdkitModule.CallState st = NbdkitModule.STATE.get();
+            String prev = st.exportName;
+            st.exportName = context.exportName();
+            st.errno = 0;
+            try {
+                long h = callNamed("open", Py.PyBool_FromLong(context.readonly() ? 1 : 0));
+                if (h == ABSENT) throw new PluginException(Errno.EINVAL, script + ": missing callback: open");
+                if (h == 0) throw connectionFailure("open");
+                return new PythonHandle(this, h, context.exportName());
+            } finally {
+                st.exportName = prev;
+            }
         }
     }
 
     // ---------------------------------------------------------------------------------------------
     // Loading the script
 
+    /** Whether the interpreter's own __main__ has run a script (only tests load several). */
+    private static boolean mainTaken;
+
+    /**
+     * Runs the script as nbdkit does (PyRun_SimpleFileEx): in the interpreter's {@code __main__}
+     * module, whose {@code __builtins__} is the builtins module, with {@code __file__} (and
+     * {@code __cached__ = None}) set only while the script's top level runs, and a
+     * SourceFileLoader as {@code __loader__}. A failure prints the traceback to stderr as Python
+     * does and stops with nbdkit's message; {@code sys.exit(n)} at load time exits with status n.
+     */
     private void loadScript(String path) {
         byte[] source;
         try {
@@ -326,31 +312,34 @@ public final class PythonPlugin implements Plugin {
             throw new PluginException(Errno.EIO, "python: " + path + ": cannot read file: " + e.getMessage());
         }
         rt = PythonRuntime.get();
-        int g = Gil.ensure();
-        try (Arena a = Arena.ofConfined()) {
+        try (Gil.Held g = Gil.hold(); Arena a = Arena.ofConfined()) {
+            long main = mainModule();
+            long dict = Py.PyModule_GetDict(main);
+            long file = PythonRuntime.newString(path);
+            Py.PyDict_SetItemString(dict, PythonRuntime.cstr("__file__"), file);
+            Py.PyDict_SetItemString(dict, PythonRuntime.cstr("__cached__"), rt.none);
+            setMainLoader(dict, file);
+            Py.Py_DecRef(file);
             MemorySegment src = a.allocate(source.length + 1L);
             src.copyFrom(MemorySegment.ofArray(source));
-            long file = a.allocateFrom(path).address();
-            long code = Py.Py_CompileString(src.address(), file, Py.Py_file_input);
-            if (code == 0) {
-                throw new PluginException(Errno.EINVAL, path + ": could not compile python file: "
-                        + rt.fetchError("?"));
-            }
-            // A fresh __main__ for each script (nbdkit has one script per process; tests have many).
-            long main = Py.PyModule_New(PythonRuntime.cstr("__main__"));
-            long modules = Py.PySys_GetObject(PythonRuntime.cstr("modules"));
-            Py.PyDict_SetItemString(modules, PythonRuntime.cstr("__main__"), main);
-            Py.Py_DecRef(main);
             NbdkitModule.STATE.get().errno = 0;
-            long m = Py.PyImport_ExecCodeModuleEx(PythonRuntime.cstr("__main__"), code, file);
+            long code = Py.Py_CompileString(src.address(), a.allocateFrom(path).address(), Py.Py_file_input);
+            long r = code == 0 ? 0 : Py.PyEval_EvalCode(code, dict, dict);
             Py.Py_DecRef(code);
-            if (m == 0) {
-                throw new PluginException(Errno.EINVAL, path + ": could not load python file: "
-                        + rt.fetchError("?"));
+            if (r == 0) {
+                exitOnSystemExit();
+                Py.PyErr_Print();
+                rt.flushStdio();
             }
-            module = m;
+            Py.Py_DecRef(r);
+            Py.PyDict_DelItemString(dict, PythonRuntime.cstr("__file__"));
+            Py.PyDict_DelItemString(dict, PythonRuntime.cstr("__cached__"));
+            Py.PyErr_Clear();
+            if (r == 0) throw new PluginException(Errno.EINVAL, path + ": error running this script");
+            Py.Py_IncRef(main);
+            module = main;
             script = path;
-            long v = Py.PyObject_GetAttrString(m, PythonRuntime.cstr("API_VERSION"));
+            long v = Py.PyObject_GetAttrString(main, PythonRuntime.cstr("API_VERSION"));
             if (v == 0) {
                 Py.PyErr_Clear();
                 apiVersion = 1;
@@ -368,9 +357,57 @@ public final class PythonPlugin implements Plugin {
                 apiVersion = (int) n;
             }
             Log.debug("python: loaded " + path + " (API_VERSION " + apiVersion + ")");
-        } finally {
-            Gil.release(g);
         }
+    }
+
+    /**
+     * The interpreter's {@code __main__} (borrowed) the first time; a fresh one, set up the same
+     * way, for each later script (nbdkit has one script per process; the tests load many).
+     */
+    private static long mainModule() {
+        long name = PythonRuntime.cstr("__main__");
+        if (!mainTaken) {
+            mainTaken = true;
+            return Py.PyImport_AddModule(name);
+        }
+        long fresh = Py.PyModule_New(name);
+        long dict = Py.PyModule_GetDict(fresh);
+        long builtins = Py.PyImport_ImportModule(PythonRuntime.cstr("builtins"));
+        Py.PyDict_SetItemString(dict, PythonRuntime.cstr("__builtins__"), builtins);
+        Py.Py_DecRef(builtins);
+        long annotations = Py.PyDict_New();
+        Py.PyDict_SetItemString(dict, PythonRuntime.cstr("__annotations__"), annotations);
+        Py.Py_DecRef(annotations);
+        Py.PyDict_SetItemString(Py.PySys_GetObject(PythonRuntime.cstr("modules")), name, fresh);
+        Py.Py_DecRef(fresh);
+        return Py.PyImport_AddModule(name);
+    }
+
+    /** {@code __loader__ = SourceFileLoader('__main__', path)}, as Python does for a script. */
+    private void setMainLoader(long dict, long file) {
+        long ext = Py.PyImport_ImportModule(PythonRuntime.cstr("_frozen_importlib_external"));
+        long cls = ext == 0 ? 0 : Py.PyObject_GetAttrString(ext, PythonRuntime.cstr("SourceFileLoader"));
+        Py.Py_DecRef(ext);
+        if (cls != 0) {
+            Py.Py_IncRef(file);
+            long loader = call(cls, PythonRuntime.newString("__main__"), file);
+            Py.Py_DecRef(cls);
+            if (loader != 0) {
+                Py.PyDict_SetItemString(dict, PythonRuntime.cstr("__loader__"), loader);
+                Py.Py_DecRef(loader);
+            }
+        }
+        Py.PyErr_Clear();
+    }
+
+    /** sys.exit() in the script's top level: exit now with its status, as nbdkit's Python does. */
+    private void exitOnSystemExit() {
+        if (Py.PyErr_ExceptionMatches(rt.systemExit) == 0) return;
+        int code = rt.systemExitStatus();
+        rt.flushStdio();
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().exit(code);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -421,14 +458,11 @@ public final class PythonPlugin implements Plugin {
 
     private void callStartup(String name) {
         if (module == 0) return;
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long r = callNamed(name);
             if (r == ABSENT) return;
             if (r == 0) throw startupFailure(name);
             Py.Py_DecRef(r);
-        } finally {
-            Gil.release(g);
         }
     }
 

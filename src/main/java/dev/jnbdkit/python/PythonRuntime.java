@@ -31,7 +31,7 @@ final class PythonRuntime {
 
     final Interpreter interpreter;
     /** Python objects we keep for the life of the process (strong references). */
-    final long none, runtimeError, valueError, typeError, unicodeType;
+    final long none, runtimeError, valueError, typeError, systemExit, unicodeType;
     private long formatException;   // traceback.format_exception, looked up on first error
     final BufferExporter exporter;
 
@@ -47,6 +47,7 @@ final class PythonRuntime {
         runtimeError = Py.objectVar("PyExc_RuntimeError");
         valueError = Py.objectVar("PyExc_ValueError");
         typeError = Py.objectVar("PyExc_TypeError");
+        systemExit = Py.objectVar("PyExc_SystemExit");
         unicodeType = Py.symbol("PyUnicode_Type");
         long ta = System.nanoTime();
         extendSysPath(interpreter.path());
@@ -261,6 +262,25 @@ final class PythonRuntime {
         return text;
     }
 
+    /** With SystemExit pending: the exit status it asks for, as Python's own exit computes it; clears it. */
+    int systemExitStatus() {
+        long value;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(JAVA_LONG, 3);
+            Py.PyErr_Fetch(p.address(), p.address() + 8, p.address() + 16);
+            Py.PyErr_NormalizeException(p.address(), p.address() + 8, p.address() + 16);
+            Py.Py_DecRef(p.getAtIndex(JAVA_LONG, 0));
+            Py.Py_DecRef(p.getAtIndex(JAVA_LONG, 2));
+            value = p.getAtIndex(JAVA_LONG, 1);
+        }
+        long r = callHelper("system_exit_status", value == 0 ? none : value);
+        Py.Py_DecRef(value);
+        long code = r == 0 ? 1 : Py.PyLong_AsLongLong(r);
+        Py.Py_DecRef(r);
+        Py.PyErr_Clear();
+        return (int) code;
+    }
+
     /** The last line of a formatted traceback: {@code RuntimeError: boom}. */
     static String lastLine(String traceback) {
         String t = traceback.strip();
@@ -281,6 +301,14 @@ final class PythonRuntime {
             "    finally:",
             "        sys.stdout = old",
             "    return out.getvalue()",
+            "def system_exit_status(e):",
+            "    code = getattr(e, 'code', None)",
+            "    if code is None:",
+            "        return 0",
+            "    if isinstance(code, int):",
+            "        return code",
+            "    print(code, file=sys.stderr)",
+            "    return 1",
             "");
     private long helpers;
 
@@ -319,8 +347,7 @@ final class PythonRuntime {
 
     /** Process exit: run atexit handlers and flush; no Py_FinalizeEx (see class comment). */
     void shutdown() {
-        int g = Gil.ensure();
-        try {
+        try (Gil.Held g = Gil.hold()) {
             long atexit = Py.PyImport_ImportModule(cstr("atexit"));
             if (atexit != 0) {
                 long run = Py.PyObject_GetAttrString(atexit, cstr("_run_exitfuncs"));
@@ -332,10 +359,6 @@ final class PythonRuntime {
             }
             Py.PyErr_Clear();
             flushStdio();
-        } finally {
-            Gil.release(g);
         }
     }
-
-    static PluginException error(String message) { return new PluginException(message); }
 }

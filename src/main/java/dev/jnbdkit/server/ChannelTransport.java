@@ -21,6 +21,9 @@ final class ChannelTransport implements Transport {
         this.peer = p;
     }
 
+    /** The socket, for what the JDK does not expose (peer credentials: see ConnectionState). */
+    SocketChannel channel() { return channel; }
+
     @Override public int read(ByteBuffer dst) throws IOException { return channel.read(dst); }
 
     @Override

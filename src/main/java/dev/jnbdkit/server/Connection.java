@@ -40,7 +40,7 @@ final class Connection implements Runnable {
         this.stack = server.stack();
         this.requestLock = server.requestLock();
         this.settings = server.settings();
-        this.state = new ConnectionState(this::forceClose);
+        this.state = new ConnectionState(this::forceClose, t);
         this.logContext = stack.name() + "[" + id + "]";
     }
 

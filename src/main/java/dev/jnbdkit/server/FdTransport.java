@@ -31,6 +31,9 @@ final class FdTransport implements Transport {
         this.pipe = !isSocket(in);
     }
 
+    /** The descriptor the client's requests arrive on (peer credentials: see ConnectionState). */
+    int inputFd() { return in; }
+
     private static boolean isSocket(int fd) {
         try {
             return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd))

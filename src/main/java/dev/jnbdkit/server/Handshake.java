@@ -152,7 +152,7 @@ final class Handshake {
             Log.error("TLS handshake failed: " + e.getMessage());
             return ABORTED;
         }
-        state.setTls();
+        state.setTls(t);
         structured = false;
         extended = false;
         metaExport = null;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** -s: the connection is stdin/stdout; libnbd runs the server itself (connect_command). */
 class PyStdioIT extends PyConfBase {
@@ -33,7 +34,9 @@ class PyStdioIT extends PyConfBase {
      * A script that prints at load time and in its callbacks. Known difference: Debian's nbdkit
      * 1.32 sends those prints down the NBD connection and the client fails ("did not send
      * expected NBD magic", or the plugin gets BrokenPipeError); jnbdkit moves the connection off
-     * fd 1 before loading the script, so the prints go to stderr and the disk works.
+     * fd 1 before loading the script, so the prints of configuration go to stderr and the disk
+     * works. After get_ready stdout is /dev/null, as under nbdkit (Py144IT compares that part),
+     * so what the callbacks print is gone.
      */
     @Test
     void printingPluginWithStdio() throws Exception {
@@ -41,7 +44,7 @@ class PyStdioIT extends PyConfBase {
         assertEquals(0, r.status(), r.out());
         assertContains(r.out(), "printing.py: loading\n");
         assertContains(r.out(), "printing.py: config colour blue\n");
-        assertContains(r.out(), "printing.py: pwrite 8192 4096\n");
+        assertFalse(r.out().contains("printing.py: pwrite"), r.out());
         assertContains(r.out(), "read 84a97bcfbdb2 5a5a5a5a5a5a5a5a\nCLIENT OK");
         Servers.Run n = stdio(Impl.NBDKIT, "printing.py", "colour=blue");
         assertEquals(1, n.status(), "nbdkit 1.32 was expected to break here: " + n.out());

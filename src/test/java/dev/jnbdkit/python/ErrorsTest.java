@@ -112,12 +112,17 @@ class ErrorsTest {
                 .contains("thread model"));
     }
 
+    /**
+     * As nbdkit (PyRun_SimpleFileEx): the traceback goes to stderr the way Python prints it, and
+     * the error is "SCRIPT: error running this script" (checked against nbdkit 1.32 by hand:
+     * same lines for a SyntaxError and for an exception raised at the top level).
+     */
     @Test
     void scriptsThatDoNotLoad() {
         PluginException e = fails(() -> Scripts.load("syntax.py"));
-        assertTrue(Scripts.text(e).contains("SyntaxError"), Scripts.text(e));
+        assertEquals(Scripts.path("syntax.py") + ": error running this script", Scripts.text(e));
         e = fails(() -> Scripts.load("toplevel_raise.py"));
-        assertTrue(Scripts.text(e).contains("ImportError: this script cannot start"), Scripts.text(e));
+        assertEquals(Scripts.path("toplevel_raise.py") + ": error running this script", Scripts.text(e));
     }
 
     @Test

@@ -95,8 +95,9 @@ final class BcEngineFactory {
         @Override
         public Transport handshake(Transport plain) throws IOException {
             TlsServerProtocol protocol = new TlsServerProtocol(TlsTransport.input(plain), TlsTransport.output(plain));
+            TlsServer server = servers.get();
             try {
-                protocol.accept(servers.get());
+                protocol.accept(server);
             } catch (IOException | RuntimeException e) {
                 try {
                     protocol.close();
@@ -110,7 +111,8 @@ final class BcEngineFactory {
                 if (Log.verbose() && e instanceof RuntimeException) e.printStackTrace();
                 throw new IOException(m, e);
             }
-            return new TlsTransport(plain, protocol);
+            X509Certificate peer = server instanceof X509Server x ? x.verifiedPeer() : null;
+            return new TlsTransport(plain, protocol, peer == null ? null : ServerTls.PeerCertificate.of(peer));
         }
     }
 }

@@ -64,6 +64,31 @@ public final class ServerTls {
     public Transport startTls(Transport plain) throws IOException { return engine.handshake(plain); }
 
     /**
+     * The distinguished names of a verified client certificate (nbdkit_peer_tls_dn(3)), in
+     * RFC 4514 form ("CN=client.example.com,O=BigCo,C=US"), as GnuTLS writes them.
+     */
+    public record PeerCertificate(String subjectDn, String issuerDn) {
+        /** GnuTLS's short names for the attributes the JDK would print as OIDs. */
+        private static final java.util.Map<String, String> NAMES = java.util.Map.of(
+                "1.2.840.113549.1.9.1", "EMAIL", "2.5.4.5", "serialNumber", "2.5.4.12", "title",
+                "2.5.4.42", "GN", "2.5.4.4", "SN", "2.5.4.43", "initials", "2.5.4.46", "dnQualifier",
+                "2.5.4.65", "pseudonym", "2.5.4.17", "postalCode");
+
+        static PeerCertificate of(java.security.cert.X509Certificate c) {
+            return new PeerCertificate(name(c.getSubjectX500Principal()), name(c.getIssuerX500Principal()));
+        }
+
+        private static String name(javax.security.auth.x500.X500Principal p) {
+            return p.getName(javax.security.auth.x500.X500Principal.RFC2253, NAMES);
+        }
+    }
+
+    /** The verified client certificate of a transport that did STARTTLS, or null. */
+    public static PeerCertificate peerCertificate(Transport t) {
+        return t instanceof TlsTransport tls ? tls.peerCertificate() : null;
+    }
+
+    /**
      * Settles the configuration from the command line, as nbdkit does: null when TLS is off
      * (asked for, or by default when nothing can be loaded).
      *

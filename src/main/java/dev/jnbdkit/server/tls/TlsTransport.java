@@ -25,9 +25,12 @@ final class TlsTransport implements Transport {
     private final Object writeBufLock = new Object();
     private byte[] writeBuf = new byte[CHUNK];
 
-    TlsTransport(Transport plain, TlsServerProtocol protocol) {
+    private final ServerTls.PeerCertificate peerCertificate;
+
+    TlsTransport(Transport plain, TlsServerProtocol protocol, ServerTls.PeerCertificate peerCertificate) {
         this.plain = plain;
         this.protocol = protocol;
+        this.peerCertificate = peerCertificate;
         this.peer = plain.peer() + " (TLS)";
     }
 
@@ -73,6 +76,9 @@ final class TlsTransport implements Transport {
     @Override public void shutdownInput() { plain.shutdownInput(); }
 
     @Override public String peer() { return peer; }
+
+    /** The client certificate the handshake verified, or null. */
+    ServerTls.PeerCertificate peerCertificate() { return peerCertificate; }
 
     @Override
     public void close() throws IOException {

@@ -65,12 +65,17 @@ final class X509Server extends DefaultTlsServer {
 
     private final JcaTlsCrypto crypto;
     private final Material m;
+    /** The client's certificate once it has been verified (--tls-verify-peer), else null. */
+    private volatile X509Certificate verifiedPeer;
 
     X509Server(JcaTlsCrypto crypto, Material m) {
         super(crypto);
         this.crypto = crypto;
         this.m = m;
     }
+
+    /** The client certificate this handshake verified, or null (no --tls-verify-peer, or none yet). */
+    X509Certificate verifiedPeer() { return verifiedPeer; }
 
     private boolean rsa() { return m.key().getAlgorithm().startsWith("RSA"); }
 
@@ -187,6 +192,7 @@ final class X509Server extends DefaultTlsServer {
                 params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(m.crls())));
             }
             CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
+            verifiedPeer = path.getFirst();
             Log.debug("TLS: client certificate " + path.getFirst().getSubjectX500Principal() + " verified");
         } catch (GeneralSecurityException e) {
             throw new TlsFatalAlert(AlertDescription.bad_certificate,
