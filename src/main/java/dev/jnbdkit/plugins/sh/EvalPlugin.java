@@ -40,7 +40,6 @@ public final class EvalPlugin extends ScriptPlugin {
 
     @Override public String name() { return "eval"; }
 
-    @Override public String longname() { return "nbdkit eval plugin"; }
 
     @Override public String configHelp() {
         return "get_size=' SCRIPT '\npread=' SCRIPT '\n[etc]";

@@ -23,7 +23,6 @@ public final class ShPlugin extends ScriptPlugin {
 
     @Override public String name() { return "sh"; }
 
-    @Override public String longname() { return "nbdkit shell, script or executable plugin"; }
 
     @Override public String configHelp() {
         return "script=<FILENAME>     (required) The shell script to run.\n"
