@@ -14,6 +14,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +38,14 @@ final class ScriptRunner {
     static final int MAX_OUTPUT = 64 << 20;
 
     private static final File DEV_NULL = new File("/dev/null");
+
+    /**
+     * What bin/jnbdkit tells this one server process about its own launch; a script (or a
+     * server a script starts) must not inherit it. Everything else of the server's environment
+     * reaches the script, as with nbdkit.
+     */
+    private static final List<String> LAUNCHER_ONLY = List.of(
+            "JNBDKIT_PARENT_PID", "JNBDKIT_LAUNCH_TIME", "JNBDKIT_STDIO_SOCKET", "JNBDKIT_LISTEN_FD");
 
     /** Threads that drain stderr and feed stdin while the calling thread reads stdout. */
     private static final ExecutorService PUMPS = Executors.newCachedThreadPool(r -> {
@@ -73,7 +82,9 @@ final class ScriptRunner {
     Completed run(List<String> argv, MemorySegment input, long timeoutMillis) {
         if (killed && timeoutMillis == 0) throw new PluginException(Errno.ESHUTDOWN, argv.getFirst() + ": the server is shutting down");
         ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().put("tmpdir", tmpdir.toString());
+        Map<String, String> env = pb.environment();
+        LAUNCHER_ONLY.forEach(env::remove);
+        env.put("tmpdir", tmpdir.toString());
         if (input == null) pb.redirectInput(DEV_NULL);
         Process p;
         try {
