@@ -41,10 +41,6 @@ public final class EvalPlugin extends ScriptPlugin {
     @Override public String name() { return "eval"; }
 
 
-    @Override public String description() {
-        return "Each METHOD='shell snippet' parameter defines a method, run by /bin/sh (nbdkit-eval-plugin(1)).";
-    }
-
     @Override public String configHelp() {
         return "get_size=' SCRIPT '\npread=' SCRIPT '\n[etc]";
     }

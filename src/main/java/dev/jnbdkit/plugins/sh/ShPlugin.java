@@ -24,10 +24,6 @@ public final class ShPlugin extends ScriptPlugin {
     @Override public String name() { return "sh"; }
 
 
-    @Override public String description() {
-        return "Each method runs the script with the method's name and arguments (nbdkit-sh-plugin(1)).";
-    }
-
     @Override public String configHelp() {
         return "script=<FILENAME>     (required) The shell script to run.\n"
                 + "[other arguments may be used by the plugin that you load]";
