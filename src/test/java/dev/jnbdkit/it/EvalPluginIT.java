@@ -79,6 +79,39 @@ class EvalPluginIT extends ScriptPluginItBase {
         if (methods.isEmpty()) assertTrue(facts.contains("is_read_only=true"), facts);
     }
 
+    /**
+     * A zero that answers ENOTSUP (or is missing) makes the server write zeros through pwrite; a
+     * fast zero is then refused at once.
+     */
+    @Test
+    void zeroFallsBackToPwrite() throws IOException {
+        String client = """
+                import sys, errno, nbd
+                h = nbd.NBD()
+                h.connect_uri(sys.argv[1])
+                h.zero(8192, 4096)
+                try:
+                    h.zero(4096, 0, nbd.CMD_FLAG_FAST_ZERO)
+                    print("fast ok")
+                except nbd.Error as e:
+                    print("fast", errno.errorcode.get(e.errno, e.errno))
+                """;
+        Path ourLog = tmp.resolve("ours.log"), theirLog = tmp.resolve("theirs.log");
+        List<String> outs = new ArrayList<>();
+        for (Path log : List.of(ourLog, theirLog)) {
+            String[] args = {"eval", "get_size=echo 1M", ZEROS,
+                    "pwrite=echo \"$1 $3 $4 $5\" >> " + log + "; cat >/dev/null",
+                    "zero=echo \"$1 $3 $4 $5\" >> " + log + "; echo 'ENOTSUP not here' >&2; exit 1"};
+            Server srv = log == ourLog ? Server.unix(sock("o"), args)
+                    : Server.startAndWait(nbdkitArgv(sock("t"), args), sock("t"), 0);
+            outs.add(python(client, srv.uri()).ok().out());
+            srv.stop();
+        }
+        assertEquals(outs.get(1), outs.get(0));
+        assertEquals(Files.readAllLines(theirLog), Files.readAllLines(ourLog));
+        assertTrue(Files.readAllLines(ourLog).contains("pwrite 8192 4096 "), Files.readAllLines(ourLog).toString());
+    }
+
     /** extents= alone makes block status come from the script. */
     @Test
     void extentsWithoutCanExtents() {

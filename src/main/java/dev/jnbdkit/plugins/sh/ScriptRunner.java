@@ -54,6 +54,9 @@ final class ScriptRunner {
         return t;
     });
 
+    /** The status of a child killed with SIGKILL. */
+    private static final int KILLED = 128 + 9;
+
     private final Path tmpdir;
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
     private volatile boolean killed;
@@ -108,6 +111,10 @@ final class ScriptRunner {
             Future<?> feeder = input == null ? null : PUMPS.submit(() -> feed(p.getOutputStream(), input));
             byte[] stdout = drain(p.getInputStream(), MAX_OUTPUT);
             int status = p.waitFor();
+            if (killed && status == KILLED && timeoutMillis == 0) {
+                throw new PluginException(Errno.ESHUTDOWN, argv.getFirst() + ": " + argv.get(1)
+                        + ": killed, the server is shutting down");
+            }
             byte[] err = stderr.get();
             if (feeder != null) feeder.get();
             return new Completed(status, stdout, err);
@@ -122,6 +129,9 @@ final class ScriptRunner {
             running.remove(p);
         }
     }
+
+    /** True once {@link #killAll} ran: the server is going away. */
+    boolean killed() { return killed; }
 
     /** Ends every running child and its descendants; later calls fail at once. */
     void killAll() {
