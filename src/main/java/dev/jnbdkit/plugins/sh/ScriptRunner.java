@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +84,10 @@ final class ScriptRunner {
      * which run even after {@link #killAll}.
      */
     Completed run(List<String> argv, MemorySegment input, long timeoutMillis) {
-        if (killed && timeoutMillis == 0) throw new PluginException(Errno.ESHUTDOWN, argv.getFirst() + ": the server is shutting down");
+        boolean limited = timeoutMillis > 0;
+        if (killed && !limited) {
+            throw new PluginException(Errno.ESHUTDOWN, argv.getFirst() + ": the server is shutting down");
+        }
         ProcessBuilder pb = new ProcessBuilder(argv);
         Map<String, String> env = pb.environment();
         LAUNCHER_ONLY.forEach(env::remove);
@@ -93,10 +97,12 @@ final class ScriptRunner {
         try {
             p = pb.start();
         } catch (IOException e) {
-            return new Completed(1, new byte[0], (argv.getFirst() + ": " + execFailure(e) + "\n").getBytes());
+            byte[] perror = (argv.getFirst() + ": " + execFailure(e) + "\n").getBytes(StandardCharsets.UTF_8);
+            return new Completed(1, new byte[0], perror);
         }
         running.add(p);
-        if (timeoutMillis > 0) {
+        if (killed && !limited) kill(p); // killAll ran while this one was starting
+        if (limited) {
             PUMPS.submit(() -> {
                 if (!p.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
                     Nbdkit.error(argv.getFirst() + ": " + argv.get(1) + " still running after "
@@ -111,7 +117,7 @@ final class ScriptRunner {
             Future<?> feeder = input == null ? null : PUMPS.submit(() -> feed(p.getOutputStream(), input));
             byte[] stdout = drain(p.getInputStream(), MAX_OUTPUT);
             int status = p.waitFor();
-            if (killed && status == KILLED && timeoutMillis == 0) {
+            if (killed && status == KILLED && !limited) {
                 throw new PluginException(Errno.ESHUTDOWN, argv.getFirst() + ": " + argv.get(1)
                         + ": killed, the server is shutting down");
             }

@@ -74,8 +74,8 @@ class ScriptRunnerTest {
         Thread.sleep(500);
         long started = System.nanoTime();
         runner.killAll();
-        var r = call.get(30, TimeUnit.SECONDS);
-        assertTrue(r.status() != 0);
+        var failure = assertThrows(java.util.concurrent.ExecutionException.class, () -> call.get(30, TimeUnit.SECONDS));
+        assertTrue(failure.getCause() instanceof PluginException p && p.errno() == Errno.ESHUTDOWN, failure.toString());
         assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(20));
         PluginException e = assertThrows(PluginException.class, () -> runner.run(sh("exit 0"), null));
         assertEquals(Errno.ESHUTDOWN, e.errno());
