@@ -105,6 +105,32 @@ class ShPluginIT extends ScriptPluginItBase {
                 .distinct().sorted().toList();
     }
 
+    /** -r, the export name and TLS reach preconnect, open and list_exports as nbdkit passes them. */
+    @Test
+    void readonlyExportNameAndTlsArguments() throws IOException {
+        Path ourLog = tmp.resolve("ours.log"), theirLog = tmp.resolve("theirs.log");
+        Server ours = Server.unix(sock("o"), "-r", "sh", disk(), "1M", "log=" + ourLog);
+        Server theirs = Server.startAndWait(nbdkitArgv(sock("t"), "-r", "sh", disk(), "1M", "log=" + theirLog),
+                sock("t"), 0);
+        for (Server s : List.of(ours, theirs)) {
+            Json j = nbdinfoJson(s.uri("some%20export"));
+            assertTrue(j.get("exports").at(0).get("is_read_only").asBool(), j.toString());
+            Cmd.of("nbdinfo", "--list", s.uri()).ok();
+        }
+        ours.stop();
+        theirs.stop();
+        List<String> ourCalls = argumentCalls(ourLog);
+        assertEquals(argumentCalls(theirLog), ourCalls);
+        assertTrue(ourCalls.contains("open true some export false"), ourCalls.toString());
+    }
+
+    private static List<String> argumentCalls(Path log) throws IOException {
+        return Files.readAllLines(log).stream()
+                .filter(l -> l.startsWith("open ") || l.startsWith("preconnect ") || l.startsWith("list_exports ")
+                        || l.startsWith("default_export "))
+                .distinct().sorted().toList();
+    }
+
     /** Each can_* answer (true, false, missing, and the none/emulate/native words). */
     @ParameterizedTest
     @ValueSource(strings = {
