@@ -20,7 +20,9 @@ public final class PluginRegistry {
             "memory", "dev.jnbdkit.plugins.memory.MemoryPlugin",
             "file", "dev.jnbdkit.plugins.file.FilePlugin",
             "null", "dev.jnbdkit.plugins.nullplugin.NullPlugin",
-            "python", "dev.jnbdkit.python.PythonPlugin");
+            "python", "dev.jnbdkit.python.PythonPlugin",
+            "sh", "dev.jnbdkit.plugins.sh.ShPlugin",
+            "eval", "dev.jnbdkit.plugins.sh.EvalPlugin");
 
     private static final Map<String, String> FILTERS = Map.of(
             "nofilter", "dev.jnbdkit.filters.nofilter.NoFilter");
