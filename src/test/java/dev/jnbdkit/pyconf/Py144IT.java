@@ -1,6 +1,7 @@
 package dev.jnbdkit.pyconf;
 
-import dev.jnbdkit.pyconf.Servers.Impl;
+import dev.jnbdkit.it.Server;
+import dev.jnbdkit.it.Server.Impl;
 import dev.jnbdkit.pyconf.Servers.Spec;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * when stdin is not a terminal or is the -s connection).
  */
 class Py144IT extends PyConfBase {
-    private static final String JNBDKIT = Servers.HOME.resolve("bin/jnbdkit").toString();
+    private static final String JNBDKIT = Server.home().resolve("bin/jnbdkit").toString();
 
     /** Both servers run Debian's Python, so that sys.path is the same interpreter's. */
     private static Spec host(String probes) {
