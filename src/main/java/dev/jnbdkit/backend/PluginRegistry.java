@@ -23,6 +23,9 @@ public final class PluginRegistry {
             "python", "dev.jnbdkit.python.PythonPlugin");
 
     private static final Map<String, String> FILTERS = Map.of(
+            "cache", "dev.jnbdkit.filters.cache.CacheFilter",
+            "cacheextents", "dev.jnbdkit.filters.cacheextents.CacheExtentsFilter",
+            "cow", "dev.jnbdkit.filters.cow.CowFilter",
             "nofilter", "dev.jnbdkit.filters.nofilter.NoFilter");
 
     private PluginRegistry() {}
