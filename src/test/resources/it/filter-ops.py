@@ -5,6 +5,8 @@
 #   z:OFF:LEN[:trim] write zeroes (MAY_TRIM if :trim) c:OFF:LEN          cache (prefetch)
 #   r:OFF:LEN        read: md5 of the bytes           e:OFF[:LEN[:one]]  block status
 #   f                flush                             flags              the can_* answers
+#   wf:OFF:LEN:BYTE  write with FUA                   file:PATH:OFF:LEN  md5 of a file's bytes (the plugin's)
+#   put:PATH:OFF:LEN:BYTE  change a file behind the server's back
 #   touch:PATH / rm:PATH   create / remove a file (for cow-on-read=/PATH)
 import hashlib
 import os
@@ -40,6 +42,16 @@ for op in sys.argv[2:]:
     k = p[0]
     if k == "w":
         h.pwrite(bytes([int(p[3])]) * int(p[2]), int(p[1]))
+    elif k == "wf":
+        h.pwrite(bytes([int(p[3])]) * int(p[2]), int(p[1]), nbd.CMD_FLAG_FUA)
+    elif k == "file":
+        with open(p[1], "rb") as f:
+            f.seek(int(p[2]))
+            print(op, hashlib.md5(f.read(int(p[3]))).hexdigest())
+    elif k == "put":
+        with open(p[1], "r+b") as f:
+            f.seek(int(p[2]))
+            f.write(bytes([int(p[4])]) * int(p[3]))
     elif k == "t":
         h.trim(int(p[2]), int(p[1]))
     elif k == "z":

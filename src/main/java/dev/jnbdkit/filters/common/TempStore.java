@@ -113,14 +113,26 @@ public final class TempStore implements AutoCloseable {
     }
 
     /**
-     * Gives the range's space back (punch hole, size kept). Best effort: the callers never read a
-     * dropped range again before writing it, so a file system without hole punching only costs
-     * space; the reason is logged in debug.
+     * Gives the range's space back (punch hole, size kept); true if done. Best effort for callers
+     * that never read a dropped range again before writing it: on a file system without hole
+     * punching that only costs space (the reason is logged in debug).
      */
-    public void punchHole(long offset, long length) {
-        if (length <= 0) return;
+    public boolean punchHole(long offset, long length) {
+        if (length <= 0) return true;
         int r = FileCalls.fallocate(fd, FileCalls.FALLOC_FL_PUNCH_HOLE | FileCalls.FALLOC_FL_KEEP_SIZE, offset, length);
         if (r < 0) Log.debug("fallocate: PUNCH_HOLE: " + FileCalls.strerror(FileCalls.errno()));
+        return r == 0;
+    }
+
+    /** Makes the range read as zeros: a punched hole, else zeros written. */
+    public void zero(long offset, long length) {
+        if (punchHole(offset, length)) return;
+        MemorySegment zeros = java.lang.foreign.Arena.ofAuto().allocate(Math.min(length, 1 << 20));
+        for (long done = 0; done < length; ) {
+            long n = Math.min(length - done, zeros.byteSize());
+            write(zeros.asSlice(0, n), offset + done);
+            done += n;
+        }
     }
 
     /** Hints that the range will be read soon (a cache request for data already here). */
