@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a dirty block is written back to the plugin before it is dropped (never lost).
  *
  * <p>Concurrency: every change of a block's state or bytes happens with its lock held
- * ({@link BlockLocks}); reclaim takes a victim's lock only if it is free at once.
+ * ({@link BlockLocks}); reclaim runs before a request takes its own locks, so waiting for a
+ * victim's lock can never deadlock.
  */
 final class Cache implements AutoCloseable {
     static final int NOT_CACHED = 0, CLEAN = 1, DIRTY = 3;
@@ -126,11 +127,12 @@ final class Cache implements AutoCloseable {
 
     /** Stores plugin data of blocks [b, runEnd) as clean, for those still not cached under their lock. */
     private void keepClean(Next next, MemorySegment data, long b, long runEnd) {
+        makeRoom(next, b, runEnd);
         try (var held = locks.lock(b, runEnd)) {
             for (long k = b; k < runEnd; k++) {
                 if (states.get(k) != NOT_CACHED) continue;
                 long at = blockStart(k);
-                insert(next, k, b, runEnd);
+                insert(k);
                 store.write(data.asSlice(at - blockStart(b), blockEnd(k) - at), at);
                 states.set(k, CLEAN);
             }
@@ -149,7 +151,7 @@ final class Cache implements AutoCloseable {
                 (block, start, from, len) -> MemorySegment.copy(src, start + from - offset, block, from, len),
                 (wholeFrom, wholeTo, first, end) -> {
                     MemorySegment part = src.asSlice(wholeFrom - offset, wholeTo - wholeFrom);
-                    for (long k = first; k < end; k++) if (states.get(k) == NOT_CACHED) insert(next, k, first, end);
+                    for (long k = first; k < end; k++) if (states.get(k) == NOT_CACHED) insert(k);
                     store.write(part, wholeFrom);
                     if (through) next.pwrite(buf.slice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom, fua);
                     states.setRange(first, end, through ? CLEAN : DIRTY);
@@ -166,7 +168,7 @@ final class Cache implements AutoCloseable {
         change(next, count, offset,
                 (block, start, from, len) -> block.asSlice(from, len).fill((byte) 0),
                 (wholeFrom, wholeTo, first, end) -> {
-                    for (long k = first; k < end; k++) if (states.get(k) == NOT_CACHED) insert(next, k, first, end);
+                    for (long k = first; k < end; k++) if (states.get(k) == NOT_CACHED) insert(k);
                     store.zero(wholeFrom, wholeTo - wholeFrom);
                     if (through) zeroPlugin(next, wholeTo - wholeFrom, wholeFrom, (flags & Flags.MAY_TRIM) | fua);
                     states.setRange(first, end, through ? CLEAN : DIRTY);
@@ -205,6 +207,7 @@ final class Cache implements AutoCloseable {
                         boolean through, int fua) {
         long end = offset + count;
         long first = firstBlock(offset), last = endBlock(end);
+        makeRoom(next, first, last);
         try (var held = locks.lock(first, last)) {
             long b = first;
             if (offset > blockStart(b) || end < blockEnd(b)) {
@@ -227,7 +230,7 @@ final class Cache implements AutoCloseable {
             store.read(block.segment(), start);
         } else {
             next.pread(block, start, 0);
-            insert(next, b, b, b + 1);
+            insert(b);
         }
         partial.apply(block.segment(), start, from - start, to - from);
         store.write(block.segment(), start);
@@ -315,22 +318,28 @@ final class Cache implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // Size limit
 
-    /**
-     * Block b (locked by the caller, with the rest of [keepFrom, keepTo) it is changing) is about
-     * to be cached: count it, and while over the thresholds reclaim up to two least recently used
-     * blocks first, never one of the caller's.
-     */
-    private void insert(Next next, long b, long keepFrom, long keepTo) {
+    /** Block b (locked by the caller) is about to be cached: count it. */
+    private void insert(long b) {
         cached.incrementAndGet();
+        if (lru != null) lru.touch(b);
+    }
+
+    /**
+     * Before blocks [first, end) may be added, and with no block lock held (so that a victim's
+     * lock can be waited for without any risk of deadlock): while over the thresholds, reclaim up
+     * to two least recently used blocks for each block that is not cached yet.
+     */
+    private void makeRoom(Next next, long first, long end) {
         if (lru == null) return;
-        lru.touch(b);
-        for (int i = 0; i < 2 && shouldReclaim(); i++) {
-            if (!reclaimOne(next, keepFrom, keepTo)) break;
+        long incoming = 0;
+        for (long b = first; b < end; b++) if (states.get(b) == NOT_CACHED) incoming++;
+        for (long i = 0; i < 2 * incoming && shouldReclaim(incoming); i++) {
+            if (!reclaimOne(next)) break;
         }
     }
 
-    private boolean shouldReclaim() {
-        long used = cachedBytes();
+    private boolean shouldReclaim(long incoming) {
+        long used = cachedBytes() + incoming * blockSize;
         synchronized (lru) {
             if (reclaiming && used < lowBytes) {
                 Log.debug("cache: stop reclaiming");
@@ -343,21 +352,16 @@ final class Cache implements AutoCloseable {
         }
     }
 
-    /** Drops the least recently used block outside [keepFrom, keepTo) whose lock is free now. */
-    private boolean reclaimOne(Next next, long keepFrom, long keepTo) {
-        BlockLocks.Held[] held = new BlockLocks.Held[1];
-        long victim = lru.takeEldest(v -> {
-            if (v >= keepFrom && v < keepTo) return false;
-            held[0] = locks.tryLock(v);
-            return held[0] != null;
-        });
+    /** Drops the least recently used block (written back first if dirty); false if there is none. */
+    private boolean reclaimOne(Next next) {
+        long victim = lru.takeEldest(v -> true);
         if (victim < 0) {
             Log.debug("cache: run out of blocks to reclaim!");
             return false;
         }
-        try {
+        try (var held = locks.lock(victim, victim + 1)) {
             int s = states.get(victim);
-            if (s == NOT_CACHED) return true;
+            if (s == NOT_CACHED) return true; // reclaimed meanwhile
             Log.debug("cache: reclaiming block " + victim);
             if (s == DIRTY) writeBack(next, victim); // never drop data the plugin does not have
             states.set(victim, NOT_CACHED);
@@ -367,8 +371,6 @@ final class Cache implements AutoCloseable {
         } catch (PluginException e) {
             lru.touch(victim); // still cached (dirty): keep it in the order
             throw e;
-        } finally {
-            held[0].close();
         }
     }
 

@@ -24,16 +24,6 @@ public final class BlockLocks {
         @Override void close();
     }
 
-    /**
-     * Locks block b if that can be done at once (its stripe is free, or already held by this
-     * thread), else null: for taking a second block while holding others, out of order.
-     */
-    public Held tryLock(long b) {
-        ReentrantLock l = stripes[(int) (b % STRIPES)];
-        if (!l.tryLock()) return null;
-        return l::unlock;
-    }
-
     /** Locks every block of [first, end) (end > first). */
     public Held lock(long first, long end) {
         long n = end - first;
