@@ -3,6 +3,7 @@ package dev.jnbdkit.filters.cache;
 import dev.jnbdkit.filters.common.BlockLocks;
 import dev.jnbdkit.filters.common.BlockStates;
 import dev.jnbdkit.filters.common.ReadPolicy;
+import dev.jnbdkit.filters.common.Scratch;
 import dev.jnbdkit.filters.common.TempStore;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.Errno;
@@ -119,10 +120,14 @@ final class Cache implements AutoCloseable {
             if (keep) keepClean(next, part.segment(), b, runEnd);
             return;
         }
-        IoBuffer whole = IoBuffer.allocate(wholeTo - wholeFrom);
-        next.pread(whole, wholeFrom, 0);
-        MemorySegment.copy(whole.segment(), from - wholeFrom, buf.segment(), from - offset, to - from);
-        if (keep) keepClean(next, whole.segment(), b, runEnd);
+        IoBuffer whole = Scratch.take(wholeTo - wholeFrom);
+        try {
+            next.pread(whole, wholeFrom, 0);
+            MemorySegment.copy(whole.segment(), from - wholeFrom, buf.segment(), from - offset, to - from);
+            if (keep) keepClean(next, whole.segment(), b, runEnd);
+        } finally {
+            whole.release();
+        }
     }
 
     /** Stores plugin data of blocks [b, runEnd) as clean, for those still not cached under their lock. */
@@ -225,16 +230,20 @@ final class Cache implements AutoCloseable {
 
     private void rewrite(Next next, long b, long from, long to, PartialChange partial, boolean through, int fua) {
         long start = blockStart(b);
-        IoBuffer block = IoBuffer.allocate(blockEnd(b) - start);
-        if (states.get(b) != NOT_CACHED) {
-            store.read(block.segment(), start);
-        } else {
-            next.pread(block, start, 0);
-            insert(b);
+        IoBuffer block = Scratch.take(blockEnd(b) - start);
+        try {
+            if (states.get(b) != NOT_CACHED) {
+                store.read(block.segment(), start);
+            } else {
+                next.pread(block, start, 0);
+                insert(b);
+            }
+            partial.apply(block.segment(), start, from - start, to - from);
+            store.write(block.segment(), start);
+            if (through) next.pwrite(block, start, fua);
+        } finally {
+            block.release();
         }
-        partial.apply(block.segment(), start, from - start, to - from);
-        store.write(block.segment(), start);
-        if (through) next.pwrite(block, start, fua);
         states.set(b, through ? CLEAN : DIRTY);
         if (lru != null) lru.touch(b);
     }
@@ -267,9 +276,13 @@ final class Cache implements AutoCloseable {
 
     /** Block b (locked, dirty) goes to the plugin and becomes clean. */
     private void writeBack(Next next, long b) {
-        IoBuffer block = IoBuffer.allocate(blockEnd(b) - blockStart(b));
-        store.read(block.segment(), blockStart(b));
-        next.pwrite(block, blockStart(b), 0);
+        IoBuffer block = Scratch.take(blockEnd(b) - blockStart(b));
+        try {
+            store.read(block.segment(), blockStart(b));
+            next.pwrite(block, blockStart(b), 0);
+        } finally {
+            block.release();
+        }
         states.set(b, CLEAN);
     }
 

@@ -3,6 +3,7 @@ package dev.jnbdkit.filters.cow;
 import dev.jnbdkit.filters.common.BlockLocks;
 import dev.jnbdkit.filters.common.BlockStates;
 import dev.jnbdkit.filters.common.ReadPolicy;
+import dev.jnbdkit.filters.common.Scratch;
 import dev.jnbdkit.filters.common.TempStore;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.CacheMode;
@@ -107,10 +108,14 @@ final class Overlay implements AutoCloseable {
             if (copyIntoOverlay) keep(part.segment(), b, runEnd);
             return;
         }
-        IoBuffer whole = IoBuffer.allocate(wholeTo - wholeFrom);
-        next.pread(whole, wholeFrom, 0);
-        MemorySegment.copy(whole.segment(), from - wholeFrom, buf.segment(), from - offset, to - from);
-        if (copyIntoOverlay) keep(whole.segment(), b, runEnd);
+        IoBuffer whole = Scratch.take(wholeTo - wholeFrom);
+        try {
+            next.pread(whole, wholeFrom, 0);
+            MemorySegment.copy(whole.segment(), from - wholeFrom, buf.segment(), from - offset, to - from);
+            if (copyIntoOverlay) keep(whole.segment(), b, runEnd);
+        } finally {
+            whole.release();
+        }
     }
 
     /**
@@ -212,10 +217,14 @@ final class Overlay implements AutoCloseable {
     /** Read-modify-write of block b for the bytes [from, to) of the disk (lock held). */
     private void rewrite(Next next, long b, long from, long to, PartialChange partial) {
         long start = blockStart(b);
-        IoBuffer block = IoBuffer.allocate(blockEnd(b) - start);
-        readBlock(next, b, block);
-        partial.apply(block.segment(), start, from - start, to - from);
-        store.write(block.segment(), start);
+        IoBuffer block = Scratch.take(blockEnd(b) - start);
+        try {
+            readBlock(next, b, block);
+            partial.apply(block.segment(), start, from - start, to - from);
+            store.write(block.segment(), start);
+        } finally {
+            block.release();
+        }
         states.set(b, DATA);
     }
 
