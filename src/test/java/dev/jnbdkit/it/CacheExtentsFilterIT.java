@@ -65,6 +65,27 @@ class CacheExtentsFilterIT extends ItBase {
         assertEquals(plain.substring(plain.indexOf('\n')), cached.substring(cached.indexOf('\n')), "the same map");
     }
 
+    /** The -D cacheextents.cache=1 lines, without the prefix and the pointer nbdkit prints. */
+    private static List<String> cacheDebug(String program, Path img) {
+        Cmd.Result r = Cmd.of(program, "-v", "-D", "cacheextents.cache=1", "-U", "-", "--filter=cacheextents", "file",
+                img.toString(), "--run", "qemu-img map -f raw --output=json \"$uri\" >/dev/null").ok();
+        return r.err().lines().filter(l -> l.contains("debug: cacheextents: "))
+                .map(l -> l.substring(l.indexOf("cacheextents: ")))
+                .filter(l -> l.startsWith("cacheextents: cache_start=") || l.equals("cacheextents: cache miss")
+                        || l.equals("cacheextents: returning from cache") || l.startsWith("cacheextents: updating cache"))
+                .map(l -> l.replaceAll("cache_extents=0x[0-9a-f]+", "cache_extents=PTR"))
+                .toList();
+    }
+
+    @Test
+    void debugFlagTellsWhatTheCacheDoesAsNbdkit() {
+        Path img = fragmented();
+        List<String> ours = cacheDebug(Server.program(), img);
+        assertEquals(cacheDebug(Differential.NBDKIT, img), ours);
+        assertTrue(ours.contains("cacheextents: cache miss") && ours.contains("cacheextents: returning from cache"),
+                String.join("\n", ours));
+    }
+
     @Test
     void changesMakeTheNextAnswerFreshAsNbdkit() {
         String out = Differential.sameOps(tmp, NO_ENV, List.of("--filter=cacheextents", "memory", "4M"),

@@ -61,11 +61,16 @@ public final class TempStore implements AutoCloseable {
         } catch (IOException e) {
             Log.warning(filter + ": cannot unlink temporary file " + p + ": " + e.getMessage());
         }
-        if (fd < 0) throw FileCalls.error("open: " + p, err);
+        if (fd < 0) throw error("open: " + p, err);
         return new TempStore(fd, dir);
     }
 
     public Path dir() { return dir; }
+
+    /** A failed libc call: the errno for the client, nbdkit's {@code call: message}. */
+    private static PluginException error(String call, int errno) {
+        return new PluginException(errno == 0 ? Errno.EIO : errno, call + ": " + FileCalls.strerror(errno));
+    }
 
     /**
      * The block size of the file system holding the file (nbdkit's {@code st_blksize}), or 4096
@@ -88,7 +93,7 @@ public final class TempStore implements AutoCloseable {
             if (r < 0) {
                 int e = FileCalls.errno();
                 if (e == FileCalls.EINTR) continue;
-                throw FileCalls.error("pread", e);
+                throw error("pread", e);
             }
             if (r == 0) { // past the end: never written
                 dst.asSlice(done).fill((byte) 0);
@@ -106,7 +111,7 @@ public final class TempStore implements AutoCloseable {
             if (r < 0) {
                 int e = FileCalls.errno();
                 if (e == FileCalls.EINTR) continue;
-                throw FileCalls.error("pwrite", e);
+                throw error("pwrite", e);
             }
             done += r;
         }
