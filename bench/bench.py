@@ -52,6 +52,29 @@ COPY_WORKLOADS = [
     ("copy-in", "nbdcopy 1 GiB in, 4 conns"),
     ("copy-out", "nbdcopy 1 GiB out, 4 conns"),
 ]
+# The filters part: each "plugin" is a filter over the file plugin serving a file of random data
+# (FILTER_BASE, in /dev/shm), the same command line on both servers. Steps run in this order on a
+# fresh pair of servers each round: for cache, "cold" reads an empty cache (filling it:
+# cache-on-read=true) and "warm" then reads the same bytes from the cache.
+#   (id, label, kind, rw, bs, iodepth) with kind "fio" or "out" (nbdcopy out to null:)
+FILTER_WORKLOADS = {
+    "cow": [
+        ("cow-rw4k", "4K randwrite QD16 into the overlay", "fio", "randwrite", "4k", 16),
+        ("cow-w1m", "1M write QD4 into the overlay", "fio", "write", "1m", 4),
+        ("cow-rr4k", "4K randread QD16 through the overlay", "fio", "randread", "4k", 16),
+        ("cow-out", "nbdcopy out through the overlay, 4 conns", "out", None, None, None),
+    ],
+    "cache": [
+        ("cache-cold", "nbdcopy out, cold cache, 4 conns", "out", None, None, None),
+        ("cache-warm", "nbdcopy out, warm cache, 4 conns", "out", None, None, None),
+        ("cache-rr4k", "4K randread QD16, warm cache", "fio", "randread", "4k", 16),
+    ],
+}
+FILTER_ARGS = {
+    "cow": ["--filter=cow"],
+    "cache": ["--filter=cache", "cache-on-read=true"],
+}
+FILTER_BASE = []  # [path, size] of the file under the filters, set by main()
 
 
 def log(*a):
@@ -73,6 +96,9 @@ def find_ramdisk():
 
 
 def plugin_args(plugin, size):
+    if plugin in FILTER_ARGS:
+        # nbdkit takes filter parameters after the plugin: --filter=X file PATH [filter params]
+        return FILTER_ARGS[plugin][:1] + ["file", FILTER_BASE[0]] + FILTER_ARGS[plugin][1:]
     if plugin in ("memory", "tls"):
         return ["memory", "size=%s" % size]
     return ["python", find_ramdisk(), "size=%s" % size]
@@ -168,11 +194,11 @@ def fio(uri, rw, bs, depth, runtime, ramp, tmp):
     return float(side["bw_bytes"])  # bytes/s; for a fixed bs, proportional to IOPS
 
 
-def nbdcopy(src, dst):
+def nbdcopy(src, dst, nbytes=GIB):
     t = time.perf_counter()
     subprocess.run(["nbdcopy", "--connections=4", src, dst], env=CLIENT_ENV, check=True,
                    stdout=subprocess.DEVNULL, timeout=600)
-    return GIB / (time.perf_counter() - t)  # bytes/s
+    return nbytes / (time.perf_counter() - t)  # bytes/s
 
 
 FAILURES = []
@@ -236,6 +262,55 @@ def one_round(plugin, cfg, tmp, srcfile, results, rss, r):
         finally:
             for s in servers.values():
                 s.stop()
+
+
+def filter_rounds(plugin, cfg, tmp, results):
+    """cfg.rounds rounds of the filter's workloads (FILTER_WORKLOADS) on a fresh pair of servers,
+    alternating which server goes first, as the plugin rounds do. The warm-up reads only the last
+    16 MiB (fio --offset), so the cache's cold row still reads a nearly empty cache."""
+    size = FILTER_BASE[1]
+    for r in range(cfg.rounds):
+        order = SERVERS if r % 2 == 0 else SERVERS[::-1]
+        log("[%s] round %d/%d: starting servers" % (plugin, r + 1, cfg.rounds))
+        servers = {}
+        try:
+            for s in SERVERS:
+                servers[s] = Server(s, plugin, None, tmp)
+            for s in order:
+                subprocess.run(["fio", "--name=warm", "--ioengine=nbd", "--uri=" + servers[s].uri,
+                                "--rw=randread", "--bs=64k", "--iodepth=8", "--offset=%d" % (size - 16 * MIB),
+                                "--size=%d" % (16 * MIB), "--time_based", "--runtime=%g" % cfg.warmup],
+                               env=CLIENT_ENV, check=True, stdout=subprocess.DEVNULL, timeout=cfg.warmup + 60)
+            for i, (wid, _, kind, rw, bs, qd) in enumerate(FILTER_WORKLOADS[plugin]):
+                val = {}
+                for s in (order if i % 2 == 0 else order[::-1]):
+                    if kind == "fio":
+                        val[s] = fio(servers[s].uri, rw, bs, qd, cfg.runtime, cfg.ramp, tmp)
+                    else:
+                        val[s] = nbdcopy(servers[s].uri, "null:", size)
+                results.setdefault((plugin, wid), []).append(val)
+                log("  %-10s jnbdkit %8.1f MiB/s  nbdkit %8.1f MiB/s  ratio %.2f"
+                    % (wid, val["jnbdkit"] / MIB, val["nbdkit"] / MIB, val["jnbdkit"] / val["nbdkit"]))
+        finally:
+            for s in servers.values():
+                s.stop()
+
+
+def filter_rows(results):
+    """Table rows of the filters part (no targets: measured to compare, not to meet)."""
+    rows = []
+    for plugin, workloads in FILTER_WORKLOADS.items():
+        what = "`--filter=%s` over `file`" % plugin
+        for wid, label, kind, rw, bs, qd in workloads:
+            vals = results.get((plugin, wid))
+            if not vals:
+                continue
+            if bs == "4k":
+                j, n = fmt_iops(med(vals, "jnbdkit"), 4096), fmt_iops(med(vals, "nbdkit"), 4096)
+            else:
+                j, n = fmt_rate(med(vals, "jnbdkit")), fmt_rate(med(vals, "nbdkit"))
+            rows.append((what, label, j, n, "%.2f×" % med_ratio(vals), per_round(vals), "", ""))
+    return rows
 
 
 def timed(cmd, env, cwd):
@@ -362,6 +437,8 @@ def build_table(results, rss, plugins):
     missed = []
     bs_of = {w[0]: (4096 if w[3] == "4k" else MIB) for w in FIO_WORKLOADS}
     for plugin in plugins:
+        if plugin not in TARGETS:
+            continue
         floor, aim = TARGETS[plugin]
         what = WHAT[plugin]
         for wid, label in [(w[0], w[1]) for w in FIO_WORKLOADS] + COPY_WORKLOADS:
@@ -407,6 +484,7 @@ def build_table(results, rss, plugins):
                     missed.append("%s idle RSS: %.1f MiB (target ≤ 64 MiB)" % (what, j / MIB))
             rows.append((what, label + sz, "%.1f MiB" % (j / MIB), "%.1f MiB" % (n / MIB),
                          "%.2f×" % (j / n), "", tgt, verd))
+    rows.extend(filter_rows(results))
     base = results.get(("client", "nbdsh-baseline"))
     return rows, missed, (statistics.median(v["nbdkit"] for v in base) if base else None)
 
@@ -518,11 +596,20 @@ def write_doc(path, body):
 
 # ---------------------------------------------------------------- main
 
+def parse_size(text):
+    m = re.fullmatch(r"(\d+)([KMG]?)", text.strip(), re.I)
+    if not m:
+        raise SystemExit("bad size %r (use e.g. 64M, 1G)" % text)
+    return int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2).upper()]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="a ~3-minute smoke run")
-    ap.add_argument("--only", default="python,memory,tls,startup,rss",
-                    help="comma list of parts: python, memory, tls, startup, rss (default: all)")
+    ap.add_argument("--only", default="python,memory,tls,startup,rss,filters",
+                    help="comma list of parts: python, memory, tls, startup, rss, filters (default: all)")
+    ap.add_argument("--filter-size", default=None,
+                    help="size of the file under the filters part (default 1G, --quick 256M)")
     ap.add_argument("--output", default=os.path.join(HOME, "docs", "benchmarks.md"))
     ap.add_argument("--no-write", action="store_true", help="print the table, don't write the doc")
     ap.add_argument("--command", default="bench/run", help=argparse.SUPPRESS)
@@ -534,6 +621,7 @@ def main():
         cfg.rounds, cfg.runtime, cfg.ramp, cfg.warmup, cfg.starts, cfg.rss_samples, cfg.idle_wait = \
             4, 6, 1, 3, 15, 3, 2.0
     parts = set(cfg.only.split(","))
+    filter_size = parse_size(cfg.filter_size) if cfg.filter_size else (256 * MIB if cfg.quick else GIB)
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
     notes = []
@@ -577,10 +665,28 @@ def main():
         if "rss" in parts:
             for p in plugins:
                 idle_rss(p, cfg, tmp, rss)
+        if "filters" in parts:
+            shm = "/dev/shm" if os.path.isdir("/dev/shm") else tmp
+            base = os.path.join(shm, "jnbdkit-bench-base.%d" % os.getpid())
+            log("writing %d MiB of random data to %s" % (filter_size // MIB, base))
+            with open("/dev/urandom", "rb") as r, open(base, "wb") as w:
+                for _ in range(filter_size // MIB):
+                    w.write(r.read(MIB))
+            FILTER_BASE[:] = [base, filter_size]
+            for p in FILTER_WORKLOADS:
+                filter_rounds(p, cfg, tmp, results)
     finally:
         if srcfile and os.path.exists(srcfile):
             os.unlink(srcfile)
+        if FILTER_BASE and os.path.exists(FILTER_BASE[0]):
+            os.unlink(FILTER_BASE[0])
     elapsed = time.monotonic() - t0
+    if "filters" in parts:
+        notes.append("Filter rows: `--filter=cow file BASE` and `--filter=cache file BASE cache-on-read=true` "
+                     "on both servers, BASE a %d MiB file of random data in /dev/shm; the overlay and the "
+                     "cache are in /var/tmp (each server's default). cow: fio writes into the overlay "
+                     "(4K writes are read-modify-writes of 64K blocks), then reads through it. cache: a "
+                     "fresh cache each round, read once cold (filling it), then warm. No targets." % (filter_size // MIB))
     if "tls" in parts:
         notes.append("TLS rows: the memory plugin with `--tls=require --tls-psk=FILE`, nbdcopy over "
                      "`nbds+unix://` with `tls-psk-file` (TLS 1.3 PSK; jnbdkit: BouncyCastle with the "

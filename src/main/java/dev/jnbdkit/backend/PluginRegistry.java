@@ -25,6 +25,9 @@ public final class PluginRegistry {
             "eval", "dev.jnbdkit.plugins.sh.EvalPlugin");
 
     private static final Map<String, String> FILTERS = Map.of(
+            "cache", "dev.jnbdkit.filters.cache.CacheFilter",
+            "cacheextents", "dev.jnbdkit.filters.cacheextents.CacheExtentsFilter",
+            "cow", "dev.jnbdkit.filters.cow.CowFilter",
             "nofilter", "dev.jnbdkit.filters.nofilter.NoFilter");
 
     private PluginRegistry() {}
