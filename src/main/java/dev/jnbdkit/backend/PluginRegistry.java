@@ -20,7 +20,8 @@ public final class PluginRegistry {
             "memory", "dev.jnbdkit.plugins.memory.MemoryPlugin",
             "file", "dev.jnbdkit.plugins.file.FilePlugin",
             "null", "dev.jnbdkit.plugins.nullplugin.NullPlugin",
-            "python", "dev.jnbdkit.python.PythonPlugin");
+            "python", "dev.jnbdkit.python.PythonPlugin",
+            "data", "dev.jnbdkit.plugins.data.DataPlugin");
 
     private static final Map<String, String> FILTERS = Map.of(
             "nofilter", "dev.jnbdkit.filters.nofilter.NoFilter");
