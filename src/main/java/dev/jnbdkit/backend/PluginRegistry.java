@@ -16,12 +16,19 @@ import java.util.TreeSet;
  * are named rather than referenced so that only the chosen ones load (start-up time).
  */
 public final class PluginRegistry {
-    private static final Map<String, String> BUILTIN = Map.of(
-            "memory", "dev.jnbdkit.plugins.memory.MemoryPlugin",
-            "file", "dev.jnbdkit.plugins.file.FilePlugin",
-            "null", "dev.jnbdkit.plugins.nullplugin.NullPlugin",
-            "python", "dev.jnbdkit.python.PythonPlugin",
-            "data", "dev.jnbdkit.plugins.data.DataPlugin");
+    private static final Map<String, String> BUILTIN = Map.ofEntries(
+            Map.entry("memory", "dev.jnbdkit.plugins.memory.MemoryPlugin"),
+            Map.entry("file", "dev.jnbdkit.plugins.file.FilePlugin"),
+            Map.entry("null", "dev.jnbdkit.plugins.nullplugin.NullPlugin"),
+            Map.entry("python", "dev.jnbdkit.python.PythonPlugin"),
+            Map.entry("data", "dev.jnbdkit.plugins.data.DataPlugin"),
+            Map.entry("pattern", "dev.jnbdkit.plugins.pattern.PatternPlugin"),
+            Map.entry("zero", "dev.jnbdkit.plugins.zero.ZeroPlugin"),
+            Map.entry("full", "dev.jnbdkit.plugins.full.FullPlugin"),
+            Map.entry("random", "dev.jnbdkit.plugins.random.RandomPlugin"),
+            Map.entry("sparse-random", "dev.jnbdkit.plugins.random.SparseRandomPlugin"),
+            Map.entry("info", "dev.jnbdkit.plugins.info.InfoPlugin"),
+            Map.entry("split", "dev.jnbdkit.plugins.split.SplitPlugin"));
 
     private static final Map<String, String> FILTERS = Map.of(
             "nofilter", "dev.jnbdkit.filters.nofilter.NoFilter");
