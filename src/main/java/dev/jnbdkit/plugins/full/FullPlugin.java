@@ -67,11 +67,11 @@ public final class FullPlugin implements Plugin {
         @Override public void pread(IoBuffer buf, long offset, int flags) { buf.segment().fill((byte) 0); }
 
         @Override public void pwrite(IoBuffer buf, long offset, int flags) {
-            throw new PluginException(Errno.ENOSPC, "pwrite: No space left on device");
+            throw new PluginException(Errno.ENOSPC, ""); // nbdkit logs nothing here
         }
 
         @Override public void trim(long count, long offset, int flags) {
-            throw new PluginException(Errno.ENOSPC, "trim: No space left on device");
+            throw new PluginException(Errno.ENOSPC, "");
         }
 
         @Override public void extents(long count, long offset, int flags, ExtentSink extents) {
