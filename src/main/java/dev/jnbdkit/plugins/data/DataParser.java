@@ -296,7 +296,12 @@ public final class DataParser {
             case "le16:", "be16:" -> bits = 16;
             case "le32:", "be32:" -> bits = 32;
             case "le64:", "be64:" -> bits = 64;
-            default -> throw error("data parameter: expected \"le16/32/64:\" or \"be16/32/64:\" at offset " + at);
+            default -> {
+                // nbdkit reports where the word it could not read ends
+                int end = at;
+                while (end < s.length() && !Character.isWhitespace(s.charAt(end))) end++;
+                throw error("data parameter: expected \"le16/32/64:\" or \"be16/32/64:\" at offset " + end);
+            }
         }
         little = head.startsWith("le");
         i += 5;
