@@ -100,7 +100,7 @@ class SyntheticPluginsIT extends ItBase {
         Server s = unix("info");
         String out = Cmd.of("nbdsh", "-u", s.uri("hello"), "-c", "print(h.get_size(), bytes(h.pread(h.get_size(), 0)))").ok().out();
         assertEquals("5 b'hello'", out.strip());
-        Server b64 = unix("info", "mode=base64exportname");
+        Server b64 = Server.unix(tmp.resolve("b64.sock"), "info", "mode=base64exportname");
         out = Cmd.of("nbdsh", "-u", b64.uri("aGVsbG8gbmJka2l0IHVzZXI="), "-c", "print(bytes(h.pread(h.get_size(), 0)))").ok().out();
         assertEquals("b'hello nbdkit user'", out.strip());
         for (String mode : new String[] {"time", "uptime", "conntime"}) {
