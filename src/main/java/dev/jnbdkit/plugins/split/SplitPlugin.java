@@ -69,10 +69,10 @@ public final class SplitPlugin implements Plugin {
         try {
             for (String f : files) {
                 int fd = FileCalls.open(f, (context.readonly() ? FileCalls.O_RDONLY : FileCalls.O_RDWR) | FileCalls.O_CLOEXEC);
-                if (fd < 0) throw FileCalls.lastError("open: " + f);
+                if (fd < 0) throw lastError("open: " + f);
                 parts.add(new Part(fd, f, offset, 0));
                 long size = FileCalls.lseek(fd, 0, FileCalls.SEEK_END);
-                if (size < 0) throw FileCalls.lastError("lseek: " + f);
+                if (size < 0) throw lastError("lseek: " + f);
                 parts.set(parts.size() - 1, new Part(fd, f, offset, size));
                 offset += size;
             }
@@ -81,6 +81,12 @@ public final class SplitPlugin implements Plugin {
             throw e;
         }
         return new SplitHandle(parts, offset);
+    }
+
+    /** A failed libc call, as nbdkit reports it: the errno for the client, {@code call: message}. */
+    static PluginException lastError(String call) {
+        int errno = FileCalls.errno();
+        return new PluginException(errno == 0 ? Errno.EIO : errno, call + ": " + FileCalls.strerror(errno));
     }
 
     /** One file: where it starts on the disk and how long it is. */
@@ -141,7 +147,7 @@ public final class SplitPlugin implements Plugin {
                 long done = 0;
                 while (done < seg.byteSize()) {
                     long r = FileCalls.pread(p.fd(), seg.asSlice(done), at + done);
-                    if (r < 0) throw FileCalls.lastError("pread");
+                    if (r < 0) throw lastError("pread");
                     if (r == 0) throw new PluginException(Errno.EIO, "pread: unexpected end of file: " + p.path());
                     done += r;
                 }
@@ -154,7 +160,7 @@ public final class SplitPlugin implements Plugin {
                 long done = 0;
                 while (done < seg.byteSize()) {
                     long w = FileCalls.pwrite(p.fd(), seg.asSlice(done), at + done);
-                    if (w < 0) throw FileCalls.lastError("pwrite");
+                    if (w < 0) throw lastError("pwrite");
                     done += w;
                 }
             });
@@ -183,7 +189,7 @@ public final class SplitPlugin implements Plugin {
                 while (at < fileEnd) {
                     long data = FileCalls.lseek(p.fd(), at, FileCalls.SEEK_DATA);
                     if (data < 0) {
-                        if (FileCalls.errno() != 6 /* ENXIO: no data after at */) throw FileCalls.lastError("lseek");
+                        if (FileCalls.errno() != 6 /* ENXIO: no data after at */) throw lastError("lseek");
                         data = fileEnd;
                     }
                     data = Math.min(data, fileEnd);
