@@ -110,6 +110,13 @@ class DataPluginIT extends ItBase {
         assertTrue(out.contains("after zero of the write"), out);
     }
 
+    /** Block status from unaligned offsets, with REQ_ONE: the zero parts of allocated chunks. */
+    @Test
+    void unalignedBlockStatusAsNbdkit() {
+        PluginDiff.assertSameScript(tmp, resource("data/reqone.py"), "data", "1 @65536 1 @100000 0 @200000");
+        PluginDiff.assertSameScript(tmp, resource("data/reqone.py"), "data", "@40000 1 @70000 2 3 4 @200000");
+    }
+
     @Test
     void readOnlyAndQemu() {
         Server s = unix("-r", "data", "( 0x55 0xAA )*256", "size=1M");

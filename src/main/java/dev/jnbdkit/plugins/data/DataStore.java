@@ -12,8 +12,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * The data plugin's disk: a memory plugin {@link Store}, plus the two things nbdkit's sparse
  * array does that the memory store does not, so that extents match nbdkit's: zeroing a range
- * frees every chunk it leaves all zero (not only the chunks it covers whole), and an allocated
- * chunk holding only zeros is reported as {@code zero} (allocated, reads as zeros).
+ * frees every chunk it leaves all zero (not only the chunks it covers whole), and the part of an
+ * allocated chunk a block-status request covers is reported as {@code zero} (allocated, reads
+ * as zeros) when it holds only zeros.
  *
  * <p>Freeing a chunk after looking at it must not lose a write to another part of the chunk
  * racing with it, so writes share a lock that the free check takes alone.
@@ -85,8 +86,9 @@ final class DataStore {
     }
 
     /**
-     * The store's extents, with allocated chunks that hold only zeros reported as {@code zero}
-     * (sparse allocator; with malloc every byte is data, as nbdkit's malloc allocator says).
+     * The store's extents, with the allocated parts of the range that read as zeros (chunk by
+     * chunk) reported as {@code zero} (sparse allocator; with malloc every byte is data, as
+     * nbdkit's malloc allocator says).
      */
     void extents(long offset, long length, boolean reqOne, ExtentSink sink) {
         if (!sparse) {
@@ -102,10 +104,12 @@ final class DataStore {
             long pos = o;
             long end = o + l;
             while (pos < end) {
-                long chunkEnd = Math.min(end, pos - pos % CHUNK + CHUNK);
+                // As nbdkit's sparse array: the chunk from pos to its end (even past the end of
+                // the request) is "zero" if it reads as zeros, whatever precedes pos in it.
                 long chunkStart = pos - pos % CHUNK;
-                long n = Math.min(CHUNK, size - chunkStart);
-                m.add(pos, chunkEnd - pos, isZero(chunkStart, n) ? Extent.ZERO : Extent.DATA);
+                long chunkEnd = Math.min(end, chunkStart + CHUNK);
+                long tail = Math.min(chunkStart + CHUNK, size) - pos;
+                m.add(pos, chunkEnd - pos, isZero(pos, tail) ? Extent.ZERO : Extent.DATA);
                 pos = chunkEnd;
             }
         });
