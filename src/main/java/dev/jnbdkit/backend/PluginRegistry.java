@@ -16,19 +16,27 @@ import java.util.TreeSet;
  * are named rather than referenced so that only the chosen ones load (start-up time).
  */
 public final class PluginRegistry {
-    private static final Map<String, String> BUILTIN = Map.of(
-            "memory", "dev.jnbdkit.plugins.memory.MemoryPlugin",
-            "file", "dev.jnbdkit.plugins.file.FilePlugin",
-            "null", "dev.jnbdkit.plugins.nullplugin.NullPlugin",
-            "python", "dev.jnbdkit.python.PythonPlugin",
-            "sh", "dev.jnbdkit.plugins.sh.ShPlugin",
-            "eval", "dev.jnbdkit.plugins.sh.EvalPlugin");
+    private static final Map<String, String> BUILTIN = Map.ofEntries(
+            Map.entry("data", "dev.jnbdkit.plugins.data.DataPlugin"),
+            Map.entry("eval", "dev.jnbdkit.plugins.sh.EvalPlugin"),
+            Map.entry("file", "dev.jnbdkit.plugins.file.FilePlugin"),
+            Map.entry("full", "dev.jnbdkit.plugins.full.FullPlugin"),
+            Map.entry("info", "dev.jnbdkit.plugins.info.InfoPlugin"),
+            Map.entry("memory", "dev.jnbdkit.plugins.memory.MemoryPlugin"),
+            Map.entry("null", "dev.jnbdkit.plugins.nullplugin.NullPlugin"),
+            Map.entry("pattern", "dev.jnbdkit.plugins.pattern.PatternPlugin"),
+            Map.entry("python", "dev.jnbdkit.python.PythonPlugin"),
+            Map.entry("random", "dev.jnbdkit.plugins.random.RandomPlugin"),
+            Map.entry("sh", "dev.jnbdkit.plugins.sh.ShPlugin"),
+            Map.entry("sparse-random", "dev.jnbdkit.plugins.random.SparseRandomPlugin"),
+            Map.entry("split", "dev.jnbdkit.plugins.split.SplitPlugin"),
+            Map.entry("zero", "dev.jnbdkit.plugins.zero.ZeroPlugin"));
 
-    private static final Map<String, String> FILTERS = Map.of(
-            "cache", "dev.jnbdkit.filters.cache.CacheFilter",
-            "cacheextents", "dev.jnbdkit.filters.cacheextents.CacheExtentsFilter",
-            "cow", "dev.jnbdkit.filters.cow.CowFilter",
-            "nofilter", "dev.jnbdkit.filters.nofilter.NoFilter");
+    private static final Map<String, String> FILTERS = Map.ofEntries(
+            Map.entry("cache", "dev.jnbdkit.filters.cache.CacheFilter"),
+            Map.entry("cacheextents", "dev.jnbdkit.filters.cacheextents.CacheExtentsFilter"),
+            Map.entry("cow", "dev.jnbdkit.filters.cow.CowFilter"),
+            Map.entry("nofilter", "dev.jnbdkit.filters.nofilter.NoFilter"));
 
     private PluginRegistry() {}
 

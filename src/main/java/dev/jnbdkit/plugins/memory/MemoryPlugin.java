@@ -54,36 +54,9 @@ public final class MemoryPlugin implements Plugin {
     public void config(String key, String value) {
         switch (key) {
             case "size" -> size = Sizes.parse(value);
-            case "allocator" -> allocator = parseAllocator(value);
+            case "allocator" -> allocator = Allocators.parse(value);
             default -> throw new PluginException(Errno.EINVAL, "unknown parameter '" + key + "'");
         }
-    }
-
-    private static String parseAllocator(String value) {
-        String[] parts = value.split(",");
-        String type = parts[0];
-        switch (type) {
-            case "sparse", "malloc" -> { }
-            case "zstd" -> throw new PluginException(Errno.EINVAL,
-                    "allocator=zstd is not supported by this build (see --dump-plugin: zstd=no)");
-            default -> throw new PluginException(Errno.EINVAL, "unknown allocator \"" + type + "\"");
-        }
-        for (int i = 1; i < parts.length; i++) {
-            String p = parts[i];
-            int eq = p.indexOf('=');
-            String k = eq < 0 ? p : p.substring(0, eq);
-            String v = eq < 0 ? "true" : p.substring(eq + 1);
-            if (type.equals("malloc") && k.equals("mlock")) {
-                if (Sizes.parseBool(v)) {
-                    throw new PluginException(Errno.ENOTSUP,
-                            "allocator=malloc: mlock is not supported by this build (see --dump-plugin: mlock=no)");
-                }
-            } else {
-                throw new PluginException(Errno.EINVAL,
-                        "allocator: unknown parameter \"" + k + "\" for allocator " + type);
-            }
-        }
-        return type;
     }
 
     @Override
@@ -107,7 +80,7 @@ public final class MemoryPlugin implements Plugin {
                 s = store;
                 if (s == null) {
                     if (size < 0) configComplete();
-                    s = allocator.equals("malloc") ? new FlatStore(size) : new SparseStore(size);
+                    s = Allocators.create(allocator, size);
                     Nbdkit.debug("memory: " + allocator + " allocator, size " + size);
                     store = s;
                 }

@@ -4,8 +4,14 @@ import dev.jnbdkit.spi.ExtentSink;
 
 import java.lang.foreign.MemorySegment;
 
-/** Where the memory plugin keeps the disk: one per server, shared by all connections. */
-interface Store {
+/**
+ * Where the memory plugin keeps the disk: one per server, shared by all connections. Public so
+ * that other RAM-backed plugins (data) reuse it: {@link Allocators} makes one.
+ */
+public interface Store {
+    /** Bytes per chunk of the sparse allocator: the granularity of its holes. */
+    long SPARSE_CHUNK = SparseStore.CHUNK;
+
     /** Fill {@code dst} with the bytes at {@code offset}. */
     void read(MemorySegment dst, long offset);
 
