@@ -111,7 +111,6 @@ public final class Context implements Next {
     public void closeContext() {
         if (state == State.CLOSED) return;
         state = State.CLOSED;
-        trace("close");
         try {
             h.close();
         } catch (RuntimeException e) {

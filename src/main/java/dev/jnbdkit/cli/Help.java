@@ -70,6 +70,8 @@ public final class Help {
         }
         sb.append("\nBuilt-in plugins: ").append(String.join(", ", PluginRegistry.builtinNames())).append('\n');
         sb.append("A plugin may also be given as the path to a plugin jar.\n");
+        sb.append("Built-in filters: ").append(String.join(", ", PluginRegistry.filterNames())).append('\n');
+        sb.append("A filter may also be given as the path to a filter jar (--filter=./x.jar).\n");
         sb.append("For the parameters of one plugin: ").append(Log.program()).append(" PLUGIN --help\n");
         return sb.toString();
     }

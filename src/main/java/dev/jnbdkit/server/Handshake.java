@@ -319,8 +319,7 @@ final class Handshake {
                 c.getSize();
                 TransmissionFlags.of(c, structured);
                 c.canExtents(); // as nbdkit: known before any block status
-                c.exportDescription();
-                c.blockSize();
+                c.blockSize();   // (export_description only when the client asks for it, as nbdkit)
             } catch (RuntimeException e) {
                 stack.close(c);
                 throw e;

@@ -14,7 +14,7 @@ public final class Sizes {
         int i = 0;
         while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
         if (s.startsWith("-")) {
-            throw new PluginException(Errno.EINVAL, "size cannot be negative: " + text);
+            throw new PluginException(Errno.EINVAL, "size cannot be negative (" + text + ")");
         }
         if (i == 0) {
             throw new PluginException(Errno.EINVAL, "could not parse size string (" + text + ")");
@@ -23,7 +23,7 @@ public final class Sizes {
         try {
             value = Long.parseLong(s.substring(0, i));
         } catch (NumberFormatException e) {
-            throw new PluginException(Errno.EINVAL, "size exceeds maximum value: " + text);
+            throw new PluginException(Errno.EINVAL, "size (" + text + ") exceeds maximum value");
         }
         String suffix = s.substring(i);
         int shift;
@@ -40,7 +40,7 @@ public final class Sizes {
                     "could not parse size: unknown suffix '" + suffix + "'");
         }
         if (shift > 0 && value > (Long.MAX_VALUE >> shift)) {
-            throw new PluginException(Errno.EINVAL, "size exceeds maximum value: " + text);
+            throw new PluginException(Errno.EINVAL, "size (" + text + ") exceeds maximum value");
         }
         return value << shift;
     }
