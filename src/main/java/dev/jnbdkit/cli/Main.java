@@ -219,7 +219,7 @@ public final class Main {
                 }
             }
             if (o.execution().printUri()) {
-                printUri(System.out, Captive.uri(unixSocket, unixSocket == null ? listener.port() : 0, o.exportName(),
+                printUri(Stdio.originalStdout(), Captive.uri(unixSocket, unixSocket == null ? listener.port() : 0, o.exportName(),
                         settings.tlsRequired()));
             }
             if (o.execution().pidFile() != null) PidFile.write(o.execution().pidFile(), ProcessHandle.current().pid());

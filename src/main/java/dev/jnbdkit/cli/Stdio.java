@@ -82,4 +82,18 @@ final class Stdio {
     static int runWithOriginals(java.util.List<String> argv, java.util.Map<String, String> env) throws IOException {
         return Spawn.run(argv, env, savedIn < 0 ? 0 : savedIn, savedOut < 0 ? 1 : savedOut);
     }
+
+    /**
+     * Where output meant for the user goes once stdout is /dev/null (--print-uri): the original
+     * stdout, reopened through /proc (a terminal, file or pipe), else System.out.
+     */
+    static java.io.PrintStream originalStdout() {
+        if (savedOut < 0) return System.out;
+        try {
+            return new java.io.PrintStream(java.nio.file.Files.newOutputStream(
+                    java.nio.file.Path.of("/proc/self/fd/" + savedOut), java.nio.file.StandardOpenOption.APPEND), true);
+        } catch (IOException | UnsupportedOperationException e) {
+            return System.out;
+        }
+    }
 }
