@@ -13,7 +13,8 @@ import dev.jnbdkit.spi.ThreadModel;
 /**
  * nbdkit-retry-filter: when a request fails, close the plugin's connection, wait, open a new one
  * (a manual context of the next layer) and try the request again, up to {@code retries} times
- * with a delay that doubles by default. A failing open is retried the same way. Requests of one
+ * with a delay that doubles by default (a failing first open fails the connection, as in
+ * nbdkit 1.32; reopens are retried). Requests of one
  * connection are serialized (nbdkit's retry filter declares serialize_requests), so a reopen
  * never races another request of the same connection.
  */

@@ -37,19 +37,14 @@ final class RetryHandle implements FilterHandle {
         this.exportName = exportName;
     }
 
-    /** Opens the plugin, retrying a failing open as a failing request is retried. */
+    /**
+     * Opens the plugin for a new connection. A failing first open fails the connection, as in
+     * nbdkit 1.32 (the retry-request filter can retry opens): only reopens are retried.
+     */
     static RetryHandle open(RetrySettings settings, FilterContext context, boolean readonly, String exportName) {
         RetryHandle h = new RetryHandle(settings, context, readonly, exportName);
-        try {
-            context.open(readonly, exportName);
-            h.open = true;
-        } catch (PluginException e) {
-            Attempt a = new Attempt(settings.initialDelay(), Errno.ESHUTDOWN);
-            while (!h.open && h.reopen(a, "open") != null) {
-                // reopen either installed a new context (open) or gave up (null)
-            }
-            if (!h.open) throw e;
-        }
+        context.open(readonly, exportName);
+        h.open = true;
         return h;
     }
 

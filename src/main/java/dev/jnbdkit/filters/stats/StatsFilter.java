@@ -47,8 +47,7 @@ public final class StatsFilter implements Filter, FilterHandle {
     public String configHelp() {
         return """
                 statsfile=<FILE>    (required) The file to place the log in.
-                statsappend=<BOOL>  True to append to the log (default false).
-                statsthreshold=<1-100> Percentile of requests in the histogram (default 95).""";
+                statsappend=<BOOL>  True to append to the log (default false).""";
     }
 
     @Override
