@@ -12,6 +12,8 @@ API_VERSION = 2
 size = 1024 * 1024
 data = None
 budget = {}
+align = 1      # check-align=N: refuse (and log) requests not aligned to N
+max_data = 0   # check-max=N: refuse (and log) reads and writes longer than N
 events = None
 opens = 0
 
@@ -28,6 +30,12 @@ def config(key, value):
         size = int(value)
     elif key == "events":
         events = value
+    elif key == "check-align":
+        global align
+        align = int(value)
+    elif key == "check-max":
+        global max_data
+        max_data = int(value)
     elif key.startswith("fail-"):
         budget[key[5:]] = int(value)
     else:
@@ -50,6 +58,13 @@ def maybe_fail(what):
         log("fail " + what)
         nbdkit.set_error(errno.EIO)
         raise RuntimeError(what + " failed on purpose")
+
+
+def check(what, count, offset, data=False):
+    if offset % align or count % align or (data and max_data and count > max_data):
+        log("bad %s count=%d offset=%d" % (what, count, offset))
+        nbdkit.set_error(errno.EINVAL)
+        raise RuntimeError("%s of %d at %d breaks the limits" % (what, count, offset))
 
 
 def open(readonly):
@@ -90,11 +105,13 @@ def can_extents(h):
 
 def pread(h, buf, offset, flags):
     maybe_fail("pread")
+    check("pread", len(buf), offset, True)
     buf[:] = data[offset:offset + len(buf)]
 
 
 def pwrite(h, buf, offset, flags):
     maybe_fail("pwrite")
+    check("pwrite", len(buf), offset, True)
     data[offset:offset + len(buf)] = buf
 
 
@@ -105,14 +122,17 @@ def flush(h, flags):
 
 def trim(h, count, offset, flags):
     maybe_fail("trim")
+    check("trim", count, offset)
     data[offset:offset + count] = bytearray(count)
 
 
 def zero(h, count, offset, flags):
     maybe_fail("zero")
+    check("zero", count, offset)
     data[offset:offset + count] = bytearray(count)
 
 
 def extents(h, count, offset, flags):
     maybe_fail("extents")
-    nbdkit.add_extent(offset, count, 0)
+    check("extents", count, offset)
+    return [(offset, count, 0)]

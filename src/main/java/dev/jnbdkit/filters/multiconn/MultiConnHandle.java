@@ -21,9 +21,9 @@ final class MultiConnHandle implements FilterHandle {
     private Next next;
     /** Wrote since this connection's last flush. */
     private boolean written;
-    /** Read since its last flush. */
+    /** Read since its last flush (emulate mode: a flush of a dirty image must reach it too). */
     private boolean read;
-    /** Read before another connection's flush: its view may be stale until it flushes. */
+    /** Not emulating: something changed the image, or another connection flushed, since its flush. */
     private boolean stale;
 
     MultiConnHandle(MultiConnFilter filter, String exportName) {
@@ -72,11 +72,29 @@ final class MultiConnHandle implements FilterHandle {
         return f == FuaMode.NATIVE && mode(next) == Mode.EMULATE ? FuaMode.EMULATE : f;
     }
 
-    private void dirtied() {
+    /**
+     * A write on this connection. In emulate mode it dirties this connection (and the image);
+     * otherwise every connection's view may now be stale, so each one's next flush must go to
+     * the plugin (what nbdkit's filter does, as measured against it).
+     */
+    private void dirtied(Mode m) {
         synchronized (filter) {
             written = true;
             filter.dirty = true;
+            if (m != Mode.EMULATE) for (MultiConnHandle h : filter.connections) h.stale = true;
         }
+    }
+
+    /**
+     * Runs a write-like call; when this layer answered {@link FuaMode#EMULATE} to FUA, the FUA
+     * becomes a flush through this filter afterwards (so emulate mode replays it everywhere).
+     */
+    private void writing(Next next, int flags, java.util.function.IntConsumer call) {
+        Mode m = mode(next);
+        dirtied(m);
+        boolean fua = (flags & dev.jnbdkit.spi.Flags.FUA) != 0 && canFua(next) == FuaMode.EMULATE;
+        call.accept(fua ? flags & ~dev.jnbdkit.spi.Flags.FUA : flags);
+        if (fua) flush(next, 0);
     }
 
     @Override
@@ -89,59 +107,54 @@ final class MultiConnHandle implements FilterHandle {
 
     @Override
     public void pwrite(Next next, IoBuffer buf, long offset, int flags) {
-        dirtied();
-        next.pwrite(buf, offset, flags);
+        writing(next, flags, f -> next.pwrite(buf, offset, f));
     }
 
     @Override
     public void zero(Next next, long count, long offset, int flags) {
-        dirtied();
-        next.zero(count, offset, flags);
+        writing(next, flags, f -> next.zero(count, offset, f));
     }
 
     @Override
     public void trim(Next next, long count, long offset, int flags) {
-        dirtied();
-        next.trim(count, offset, flags);
-    }
-
-    private boolean needsFlush(MultiConnHandle h) {
-        return switch (filter.track()) {
-            case OFF -> true;
-            case FAST -> filter.dirty;
-            case CONNECTION -> h.written || h.stale;
-        };
+        writing(next, flags, f -> next.trim(count, offset, f));
     }
 
     @Override
     public void flush(Next next, int flags) {
         synchronized (filter) {
+            TrackDirty track = filter.track();
             if (mode(next) == Mode.EMULATE) {
-                boolean wasDirty = filter.dirty;
+                // Replay on every connection (of this export, with multi-conn-exportname) that needs it.
+                boolean dirty = filter.dirty;
                 for (MultiConnHandle h : filter.connections) {
                     if (filter.byName() && !Objects.equals(h.exportName, exportName)) continue;
-                    boolean need = filter.track() == TrackDirty.FAST ? wasDirty : needsFlush(h);
+                    boolean need = switch (track) {
+                        case OFF -> true;
+                        case FAST -> dirty;
+                        case CONNECTION -> h.written || (dirty && h.read);
+                    };
                     if (need) {
                         h.next.flush(flags);
                         h.clean();
                     }
                 }
-                if (!filter.connections.contains(this) && needsFlush(this)) {
+            } else {
+                boolean need = switch (track) {
+                    case OFF -> true;
+                    case FAST -> filter.dirty;
+                    case CONNECTION -> written || stale;
+                };
+                if (need) {
                     next.flush(flags);
                     clean();
+                    // Another connection may have cached what this flush just made stale.
+                    if (track == TrackDirty.CONNECTION) {
+                        for (MultiConnHandle h : filter.connections) if (h != this) h.stale = true;
+                    }
                 }
-            } else if (needsFlush(this)) {
-                next.flush(flags);
-                clean();
             }
             filter.dirty = false;
-            // Whatever another connection read before this flush may now be stale there.
-            for (MultiConnHandle h : filter.connections) {
-                if (h != this && h.read) {
-                    h.stale = true;
-                    h.read = false;
-                }
-            }
         }
     }
 

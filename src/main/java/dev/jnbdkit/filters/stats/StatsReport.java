@@ -52,39 +52,38 @@ final class StatsReport {
     }
 
     /**
-     * The most common request sizes (by highest set bit) until {@code threshold} percent of the
-     * requests are shown, each with the share of its requests aligned to at least N bits; the
-     * rest summed up as "other sizes".
+     * The most common request sizes (by highest set bit; ties: the larger first) while fewer
+     * than {@code threshold} percent of the requests (rounded down to whole requests) are shown,
+     * each followed by one line per offset alignment that occurs among its requests at nonzero
+     * offsets: the share aligned to at least that many bits (offset 0 counts as aligned to any).
+     * Then the rest as "other sizes", whose byte total is the whole operation's, as nbdkit prints it.
      */
     private static void histogram(StringBuilder out, OpStats o, long n, long bytes, long threshold) {
         out.append("  Request size and alignment breakdown:\n");
         List<OpStats.Bucket> buckets = o.buckets();
         buckets.sort(Comparator.comparingLong((OpStats.Bucket b) -> -b.count).thenComparingInt(b -> -b.bits));
-        long shown = 0, shownBytes = 0;
+        long cutoff = n * threshold / 100;
+        long shown = 0;
         for (OpStats.Bucket b : buckets) {
-            if (shown * 100 >= threshold * n) break;
+            if (shown >= cutoff) break;
             out.append(String.format(Locale.ROOT, "    %d bits: %4.1f%% (%d reqs, %s total)\n",
                     b.bits, 100.0 * b.count / n, b.count, humanSize(b.bytes)));
-            // At least k bits aligned, from the size's own bits up, while the share changes.
-            long atLeast = 0;
-            long[] cumulative = new long[65];
-            for (int k = 64; k >= 0; k--) {
+            long atLeast = b.aligned[64];
+            long[] cumulative = new long[64];
+            for (int k = 63; k >= 0; k--) {
                 atLeast += b.aligned[k];
                 cumulative[k] = atLeast;
             }
-            for (int k = b.bits; k <= 64; k++) {
-                if (cumulative[k] == 0) break;
-                if (k > b.bits && cumulative[k] == cumulative[k - 1]) continue;
-                if (cumulative[k] * 100 < (100 - threshold) * b.count) break;
+            for (int k = 0; k < 64; k++) {
+                if (b.aligned[k] == 0) continue;
                 out.append(String.format(Locale.ROOT, "         %d bit aligned: %5.1f%% (%d)\n",
                         k, 100.0 * cumulative[k] / b.count, cumulative[k]));
             }
             shown += b.count;
-            shownBytes += b.bytes;
         }
         if (shown < n) {
             out.append(String.format(Locale.ROOT, "    other sizes: %4.1f%% (%d reqs, %s total)\n",
-                    100.0 * (n - shown) / n, n - shown, humanSize(bytes - shownBytes)));
+                    100.0 * (n - shown) / n, n - shown, humanSize(bytes)));
         }
         out.append('\n');
     }
