@@ -124,7 +124,7 @@ public final class BlocksizePolicyFilter implements Filter, FilterHandle {
 
     @Override
     public void pread(Next next, IoBuffer buf, long offset, int flags) {
-        check(next, "read", true, buf.length(), offset);
+        check(next, "pread", true, buf.length(), offset);
         next.pread(buf, offset, flags);
     }
 
@@ -135,7 +135,7 @@ public final class BlocksizePolicyFilter implements Filter, FilterHandle {
             Nbdkit.disconnect(true);
             throw new PluginException(Errno.ESHUTDOWN, "");
         }
-        check(next, "write", true, buf.length(), offset);
+        check(next, "pwrite", true, buf.length(), offset);
         next.pwrite(buf, offset, flags);
     }
 

@@ -70,6 +70,14 @@ final class RetryHandle implements FilterHandle {
      * failure until it succeeds or the retries are used up; then the last failure is thrown.
      */
     private <T> T retrying(String method, Next next, Call<T> call) {
+        try {
+            return retryingOrNot(method, next, call);
+        } catch (NotRetried e) {
+            throw e.cause;
+        }
+    }
+
+    private <T> T retryingOrNot(String method, Next next, Call<T> call) {
         Attempt attempt = null;
         while (true) {
             PluginException failure;
@@ -159,8 +167,12 @@ final class RetryHandle implements FilterHandle {
         if (offset + count > next.getSize()) throw new PluginException(write ? Errno.ENOSPC : Errno.EIO, "");
     }
 
+    /** After a reopen with retry-readonly, writes fail at once: retrying cannot help. */
+    private void refuseIfForcedReadonly() {
+        if (reopens > 0 && settings.readonly()) throw new NotRetried(new PluginException(Errno.EROFS, ""));
+    }
+
     private void checkWritable(Next next, int flags) {
-        if (reopens > 0 && settings.readonly()) throw new PluginException(Errno.EROFS, "");
         if (!next.canWrite()) throw new PluginException(Errno.EROFS, "");
         if (Flags.has(flags, Flags.FUA) && next.canFua() == FuaMode.NONE) throw new PluginException(Errno.EIO, "");
     }
@@ -179,6 +191,7 @@ final class RetryHandle implements FilterHandle {
     @Override
     public void pwrite(Next next, IoBuffer buf, long offset, int flags) {
         retrying("pwrite", next, n -> {
+            refuseIfForcedReadonly();
             checkRange(n, buf.length(), offset, true);
             checkWritable(n, flags);
             n.pwrite(buf, offset, flags);
@@ -189,6 +202,7 @@ final class RetryHandle implements FilterHandle {
     @Override
     public void trim(Next next, long count, long offset, int flags) {
         retrying("trim", next, n -> {
+            refuseIfForcedReadonly();
             checkRange(n, count, offset, true);
             checkWritable(n, flags);
             if (!n.canTrim()) throw new PluginException(Errno.EROFS, "");
@@ -203,6 +217,7 @@ final class RetryHandle implements FilterHandle {
             throw new PluginException(Errno.ENOTSUP, "");
         }
         retrying("zero", next, n -> {
+            refuseIfForcedReadonly();
             checkRange(n, count, offset, true);
             checkWritable(n, flags);
             if (n.canZero() == ZeroMode.NONE) throw new PluginException(Errno.EROFS, "");
@@ -214,7 +229,7 @@ final class RetryHandle implements FilterHandle {
                 throw e;
             }
             return null;
-        }, NotRetried.class);
+        });
     }
 
     @Override
@@ -261,14 +276,6 @@ final class RetryHandle implements FilterHandle {
         NotRetried(PluginException cause) {
             super(null, null, false, false);
             this.cause = cause;
-        }
-    }
-
-    private <T> T retrying(String method, Next next, Call<T> call, Class<NotRetried> unused) {
-        try {
-            return retrying(method, next, call);
-        } catch (NotRetried e) {
-            throw e.cause;
         }
     }
 }
