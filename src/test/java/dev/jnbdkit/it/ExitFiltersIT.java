@@ -27,7 +27,7 @@ class ExitFiltersIT extends ItBase {
                 import sys, nbd
                 a = nbd.NBD(); a.connect_uri(sys.argv[1])
                 b = nbd.NBD(); b.connect_uri(sys.argv[1])
-                a.shutdown(); a.close()
+                a.shutdown(); del a
                 c = nbd.NBD(); c.connect_uri(sys.argv[1])   # the server is still there for c
                 print("c reads", c.pread(512, 0) == bytes(512))
                 b.shutdown(); c.shutdown()
@@ -72,7 +72,7 @@ class ExitFiltersIT extends ItBase {
         List<String> a = new ArrayList<>(List.of("--filter=exitwhen", "memory", "1M", event, "exit-when-poll=1"));
         a.addAll(List.of(more));
         Server s = Differential.unix(server, tmp.resolve("ew" + System.nanoTime()), a.toArray(String[]::new));
-        Path trigger = tmp.resolve("trigger.py");
+        Path trigger = tmp.resolve("trigger-" + System.nanoTime());
         String script = """
                 import sys, time, nbd
                 a = nbd.NBD(); a.connect_uri(sys.argv[1])

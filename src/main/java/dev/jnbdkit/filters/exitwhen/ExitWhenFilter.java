@@ -101,7 +101,7 @@ public final class ExitWhenFilter implements Filter {
     public void preconnect(NextBackend next, boolean readonly) {
         synchronized (this) {
             if (eventHappened()) {
-                throw new PluginException(Errno.ESHUTDOWN, "exitwhen: shutdown in progress, ignoring new connection");
+                throw new PluginException(Errno.ESHUTDOWN, "exitwhen: nbdkit is exiting: rejecting new connection");
             }
         }
         next.preconnect(readonly);

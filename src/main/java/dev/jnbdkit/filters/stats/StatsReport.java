@@ -13,6 +13,8 @@ import java.util.Locale;
 final class StatsReport {
     private StatsReport() {}
 
+    private static final java.util.Set<String> DATA_OPS = java.util.Set.of("read", "write", "trim", "zero");
+
     /** nbdkit's human sizes: "N bytes" below 1 KiB, else two decimals of the largest binary unit. */
     static String humanSize(double bytes) {
         String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -33,9 +35,11 @@ final class StatsReport {
     static String render(List<OpStats> ops, double wallSeconds, long thresholdPercent) {
         StringBuilder out = new StringBuilder();
         long totalOps = 0, totalBytes = 0;
+        // As nbdkit: the total counts every request but cache, and only the bytes that were
+        // read, written, trimmed or zeroed (not the ranges extents and cache looked at).
         for (OpStats o : ops) {
-            totalOps += o.ops.sum();
-            totalBytes += o.bytes.sum();
+            if (!o.name.equals("cache")) totalOps += o.ops.sum();
+            if (DATA_OPS.contains(o.name)) totalBytes += o.bytes.sum();
         }
         out.append(String.format(Locale.ROOT, "total: %d ops, %.6f s, %s, %s/s\n",
                 totalOps, wallSeconds, humanSize(totalBytes), rate(totalBytes, wallSeconds)));
@@ -66,7 +70,7 @@ final class StatsReport {
         long shown = 0;
         for (OpStats.Bucket b : buckets) {
             if (shown >= cutoff) break;
-            out.append(String.format(Locale.ROOT, "    %d bits: %4.1f%% (%d reqs, %s total)\n",
+            out.append(String.format(Locale.ROOT, "    %2d bits: %4.1f%% (%d reqs, %s total)\n",
                     b.bits, 100.0 * b.count / n, b.count, humanSize(b.bytes)));
             long atLeast = b.aligned[64];
             long[] cumulative = new long[64];
@@ -76,7 +80,7 @@ final class StatsReport {
             }
             for (int k = 0; k < 64; k++) {
                 if (b.aligned[k] == 0) continue;
-                out.append(String.format(Locale.ROOT, "         %d bit aligned: %5.1f%% (%d)\n",
+                out.append(String.format(Locale.ROOT, "         %2d bit aligned: %5.1f%% (%d)\n",
                         k, 100.0 * cumulative[k] / b.count, cumulative[k]));
             }
             shown += b.count;
