@@ -19,12 +19,17 @@ final class OpStats {
     /** Requests whose size has the same highest set bit. */
     static final class Bucket {
         final int bits;
+        /** Which bucket came first: ties in the breakdown go to the earlier one, as in nbdkit. */
+        final int seen;
         long count;
         long bytes;
         /** Index k: requests whose offset has exactly k trailing zero bits (64 for offset 0). */
         final long[] aligned = new long[65];
 
-        Bucket(int bits) { this.bits = bits; }
+        Bucket(int bits, int seen) {
+            this.bits = bits;
+            this.seen = seen;
+        }
     }
 
     OpStats(String name) { this.name = name; }
@@ -37,7 +42,7 @@ final class OpStats {
         int bits = 63 - Long.numberOfLeadingZeros(count);
         int align = offset == 0 ? 64 : Long.numberOfTrailingZeros(offset);
         synchronized (this) {
-            Bucket b = buckets.computeIfAbsent(bits, Bucket::new);
+            Bucket b = buckets.computeIfAbsent(bits, k -> new Bucket(k, buckets.size()));
             b.count++;
             b.bytes += count;
             b.aligned[align]++;

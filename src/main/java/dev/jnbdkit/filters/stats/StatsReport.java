@@ -56,7 +56,7 @@ final class StatsReport {
     }
 
     /**
-     * The most common request sizes (by highest set bit; ties: the larger first) while fewer
+     * The most common request sizes (by highest set bit; ties: the one seen first) while fewer
      * than {@code threshold} percent of the requests (rounded down to whole requests) are shown,
      * each followed by one line per offset alignment that occurs among its requests at nonzero
      * offsets: the share aligned to at least that many bits (offset 0 counts as aligned to any).
@@ -65,7 +65,7 @@ final class StatsReport {
     private static void histogram(StringBuilder out, OpStats o, long n, long bytes, long threshold) {
         out.append("  Request size and alignment breakdown:\n");
         List<OpStats.Bucket> buckets = o.buckets();
-        buckets.sort(Comparator.comparingLong((OpStats.Bucket b) -> -b.count).thenComparingInt(b -> -b.bits));
+        buckets.sort(Comparator.comparingLong((OpStats.Bucket b) -> -b.count).thenComparingInt(b -> b.seen));
         long cutoff = n * threshold / 100;
         long shown = 0;
         for (OpStats.Bucket b : buckets) {
