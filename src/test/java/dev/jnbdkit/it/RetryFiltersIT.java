@@ -247,29 +247,6 @@ class RetryFiltersIT extends ItBase {
     }
 
     @Test
-    void threadModelAndHelpAsInNbdkit() {
-        for (String f : List.of("retry", "retry-request")) {
-            List<String> models = new ArrayList<>();
-            List<String> helps = new ArrayList<>();
-            for (String server : Differential.servers()) {
-                Cmd.Result d = Differential.run(server, "--filter=" + f, "memory", "1M", "--dump-plugin");
-                models.add(d.out().lines().filter(l -> l.startsWith("thread_model=")).findFirst().orElse(""));
-                Cmd.Result h = Differential.run(server, "--filter=" + f, "memory", "1M", "--help");
-                String out = h.out();
-                int from = out.indexOf("filter: " + f);
-                int to = out.indexOf("\nplugin:", from);
-                assertTrue(from >= 0 && to > from, out);
-                // The path line differs (a .so against our jar): compare the rest.
-                List<String> lines = new ArrayList<>(out.substring(from, to).strip().lines().toList());
-                lines.remove(1);
-                helps.add(String.join("\n", lines));
-            }
-            assertEquals(models.get(1), models.get(0), f);
-            assertEquals(helps.get(1), helps.get(0), f);
-        }
-    }
-
-    @Test
     void readaheadOverRetryOverPythonCopiesLikeNbdkit() {
         Path in = randomFile("in.img", 1 << 20, 7);
         for (String server : Differential.servers()) {
