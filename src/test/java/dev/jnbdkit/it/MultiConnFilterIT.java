@@ -108,6 +108,40 @@ class MultiConnFilterIT extends ItBase {
     }
 
     @Test
+    void emulationWithoutFlushRefusesTheClient() throws IOException {
+        Path py = tmp.resolve("noflush.py");
+        Files.writeString(py, """
+                API_VERSION = 2
+                def open(readonly): return 1
+                def get_size(h): return 1048576
+                def pread(h, buf, offset, flags): buf[:] = bytearray(len(buf))
+                def pwrite(h, buf, offset, flags): pass
+                """);
+        String connect = """
+                import sys, nbd
+                h = nbd.NBD()
+                try:
+                    h.connect_uri(sys.argv[1])
+                    print("connected", h.can_multi_conn())
+                except nbd.Error:
+                    print("refused")
+                """;
+        for (String mode : List.of("emulate", "auto", "disable")) {
+            List<String> got = new ArrayList<>();
+            for (String server : Differential.servers()) {
+                Server s = Differential.unix(server, tmp.resolve("nf" + System.nanoTime()), "--filter=multi-conn",
+                        "python", py.toString(), "multi-conn-mode=" + mode);
+                String out = python(connect, s.uri()).ok().out();
+                s.stop();
+                boolean logged = s.stderr().contains("error: emulating multi-conn requires working flush");
+                got.add(out + "logged=" + logged);
+            }
+            assertEquals(got.get(1), got.get(0), mode);
+            assertEquals(mode.equals("disable") ? "connected False\nlogged=false" : "refused\nlogged=true", got.get(0));
+        }
+    }
+
+    @Test
     void badParametersFailAsInNbdkit() {
         for (String bad : List.of("multi-conn-mode=foo", "multi-conn-track-dirty=foo", "multi-conn-exportname=foo")) {
             List<String> msgs = new ArrayList<>();
