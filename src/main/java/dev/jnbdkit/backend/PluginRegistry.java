@@ -33,10 +33,19 @@ public final class PluginRegistry {
             Map.entry("zero", "dev.jnbdkit.plugins.zero.ZeroPlugin"));
 
     private static final Map<String, String> FILTERS = Map.ofEntries(
+            Map.entry("blocksize", "dev.jnbdkit.filters.blocksize.BlocksizeFilter"),
+            Map.entry("blocksize-policy", "dev.jnbdkit.filters.blocksizepolicy.BlocksizePolicyFilter"),
             Map.entry("cache", "dev.jnbdkit.filters.cache.CacheFilter"),
             Map.entry("cacheextents", "dev.jnbdkit.filters.cacheextents.CacheExtentsFilter"),
             Map.entry("cow", "dev.jnbdkit.filters.cow.CowFilter"),
-            Map.entry("nofilter", "dev.jnbdkit.filters.nofilter.NoFilter"));
+            Map.entry("exitlast", "dev.jnbdkit.filters.exitlast.ExitLastFilter"),
+            Map.entry("exitwhen", "dev.jnbdkit.filters.exitwhen.ExitWhenFilter"),
+            Map.entry("multi-conn", "dev.jnbdkit.filters.multiconn.MultiConnFilter"),
+            Map.entry("nofilter", "dev.jnbdkit.filters.nofilter.NoFilter"),
+            Map.entry("readahead", "dev.jnbdkit.filters.readahead.ReadaheadFilter"),
+            Map.entry("retry", "dev.jnbdkit.filters.retry.RetryFilter"),
+            Map.entry("retry-request", "dev.jnbdkit.filters.retryrequest.RetryRequestFilter"),
+            Map.entry("stats", "dev.jnbdkit.filters.stats.StatsFilter"));
 
     private PluginRegistry() {}
 

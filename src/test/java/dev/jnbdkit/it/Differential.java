@@ -12,13 +12,39 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The same command line under the server under test and under Debian's nbdkit (the filter ITs'
  * differential parts): each run is captive ({@code -U - ... --run}), so both servers live exactly
- * as long as the client, and what the client printed is compared.
+ * as long as the client, and what the client printed is compared. Tests that need a server to
+ * outlive one client (the retry, exit and multi-conn filters) start each with {@link #unix}.
  */
 final class Differential {
     /** Debian's nbdkit, the reference. */
     static final String NBDKIT = "/usr/bin/nbdkit";
 
     private Differential() { }
+
+    /** Both servers, the one under test first (for tests that start servers themselves). */
+    static List<String> servers() {
+        Clients.require(NBDKIT);
+        return List.of(Server.program(), NBDKIT);
+    }
+
+    /** {@code server -f -U socket args...}, ready. */
+    static Server unix(String server, Path socket, String... args) {
+        List<String> argv = new ArrayList<>(List.of(server, "-f", "-U", socket.toString()));
+        argv.addAll(List.of(args));
+        return Server.startAndWait(argv, socket, 0);
+    }
+
+    /** {@code server args...} run to completion (start-up errors, --run, --help). */
+    static Cmd.Result run(String server, String... args) {
+        List<String> argv = new ArrayList<>(List.of(server));
+        argv.addAll(List.of(args));
+        return Cmd.of(argv).run();
+    }
+
+    /** A message with the program name ("jnbdkit: " or "nbdkit: ") taken off each line. */
+    static String unprefixed(String stderr) {
+        return stderr.replaceAll("(?m)^j?nbdkit: ", "").strip();
+    }
 
     /** {@code PROGRAM -U - ARGS... --run SCRIPT} with the given extra environment; must exit 0. */
     static Cmd.Result captive(String program, Map<String, String> env, List<String> args, String script) {
