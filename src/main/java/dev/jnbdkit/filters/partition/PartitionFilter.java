@@ -35,8 +35,9 @@ public final class PartitionFilter implements Filter {
     public void config(NextBackend next, String key, String value) {
         switch (key) {
             case "partition" -> {
-                partnum = FilterArgs.parseInt("partition", value);
-                if (partnum < 1) throw FilterArgs.bad("invalid partition number");
+                long n = FilterArgs.parseUnsigned("partition", value);
+                if (n < 1 || n > Integer.MAX_VALUE) throw FilterArgs.bad("invalid partition number");
+                partnum = (int) n;
             }
             case "partition-sectorsize" -> {
                 long s = Sizes.parse(value);

@@ -115,7 +115,7 @@ final class PartitionTable {
     private Location gpt(MemorySegment header, int partnum) {
         long entries = Integer.toUnsignedLong(header.get(LE32, 80));
         long entrySize = Integer.toUnsignedLong(header.get(LE32, 84));
-        if (partnum > entries) throw fail("GPT partition " + partnum + " not found");
+        if (partnum > entries) throw fail("GPT partition number out of range");
         if (entrySize < 128) throw fail("GPT partition entry size is < 128 bytes");
         // Room for the entry array twice plus the headers, else the header is likely bogus.
         if (size < 3L * sector + 2 * entries * entrySize) throw fail("GPT partition table is too large for this disk");
