@@ -1,7 +1,10 @@
 package dev.jnbdkit.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -93,6 +96,62 @@ abstract class FilterItBase extends ItBase {
             throw new AssertionError(e);
         }
         return p;
+    }
+
+    static final String STAMP = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} ";
+
+    /** The log lines without their timestamps (each checked for the format first). */
+    static List<String> lines(Path log) {
+        List<String> out = new ArrayList<>();
+        try {
+            for (String l : Files.readAllLines(log)) {
+                if (!l.matches(STAMP + ".*")) throw new AssertionError("log line without a timestamp: " + l);
+                out.add(l.substring(27));
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code client} against {@code --filter=log FILTERS... PLUGIN logfile=LOG ARGS} under
+     * both servers; asserts both logs are the same; returns jnbdkit's (timestamps stripped).
+     */
+    String sameLog(List<String> before, List<String> after, Function<Server, String> client) {
+        Path[] logs = new Path[2];
+        String[] seen = new String[2];
+        for (Impl impl : Impl.values()) {
+            Path log = tmp.resolve("log." + impl.name());
+            List<String> a = new ArrayList<>(before);
+            a.add("logfile=" + log);
+            a.addAll(after);
+            Server s = start(impl, a);
+            seen[impl.ordinal()] = client.apply(s);
+            s.stop();
+            logs[impl.ordinal()] = log;
+        }
+        List<String> jl = lines(logs[0]), nl = lines(logs[1]);
+        // jnbdkit calls after_fork always, as nbdkit-plugin(3) says; nbdkit 1.32 only when it
+        // forked (not with -f): its Fork line is compared apart.
+        assertEquals("Fork", jl.get(1), "jnbdkit logs Fork after Ready");
+        jl.remove(1);
+        nl.remove("Fork");
+        // The harness's readiness probe connects (Preconnect) at a moment of its own: Preconnect
+        // lines are checked for pairs, then left out of the comparison.
+        for (List<String> l : List.of(jl, nl)) {
+            for (String x : l) {
+                if (x.startsWith("Preconnect id=")) {
+                    String id = x.substring("Preconnect ".length(), x.indexOf(' ', "Preconnect ".length()));
+                    assertTrue(l.contains("...Preconnect " + id + " return=0"), "no return for " + x);
+                }
+            }
+            l.removeIf(x -> x.startsWith("Preconnect id=") || x.startsWith("...Preconnect id="));
+        }
+        String j = String.join("\n", jl), n = String.join("\n", nl);
+        assertEquals(n, j, "log lines differ");
+        assertEquals(seen[1], seen[0], "the clients saw different things");
+        return j;
     }
 
     /** A copy of {@code image} for one server (so each writes its own). */

@@ -6,7 +6,6 @@ import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
 import dev.jnbdkit.spi.Flags;
-import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Next;
 import dev.jnbdkit.spi.NextBackend;
 import dev.jnbdkit.spi.OpenContext;
@@ -74,10 +73,10 @@ public final class NoZeroFilter implements Filter {
         public ZeroMode canZero(Next next) {
             return switch (zeromode) {
                 case NONE -> ZeroMode.NONE;
-                // Emulated by writing zeros through pwrite (the server does it for EMULATE). With
-                // fastzeromode=ignore a fast request must be written too, not refused, so this
-                // filter takes the request itself and writes the zeros.
-                case EMULATE -> fastzeromode == FastMode.IGNORE ? ZeroMode.NATIVE : ZeroMode.EMULATE;
+                // Emulated by writing zeros through pwrite (the server does it). As in nbdkit, an
+                // emulated zero cannot be fast: fast requests fail with ENOTSUP in every
+                // fastzeromode that advertises them, ignore included.
+                case EMULATE -> ZeroMode.EMULATE;
                 case NOTRIM, PLUGIN -> next.canZero();
             };
         }
@@ -98,20 +97,9 @@ public final class NoZeroFilter implements Filter {
                 if (fastzeromode == FastMode.IGNORE) flags &= ~Flags.FAST_ZERO;
             }
             if (zeromode == Mode.NOTRIM) flags &= ~Flags.MAY_TRIM;
-            if (zeromode != Mode.EMULATE) {
-                next.zero(count, offset, flags);
-                return;
-            }
-            writeZeros(next, count, offset, flags & Flags.FUA);
-        }
-
-        private void writeZeros(Next next, long count, long offset, int fua) {
-            IoBuffer zeros = IoBuffer.allocate(Math.min(count, 1 << 20));
-            for (long done = 0; done < count; ) {
-                long n = Math.min(count - done, zeros.length());
-                next.pwrite(n == zeros.length() ? zeros : zeros.slice(0, n), offset + done, done + n == count ? fua : 0);
-                done += n;
-            }
+            // Only notrim and plugin get here: none is not advertised, emulate is written as zeros
+            // through pwrite by the server.
+            next.zero(count, offset, flags);
         }
     }
 }
