@@ -146,7 +146,11 @@ public final class ExportNameFilter implements Filter {
     @Override
     public String defaultExport(NextBackend next, boolean readonly, boolean isTls) {
         // Strict: "" is only the default export if it was listed explicitly.
-        if (strict) return exports.contains("") ? "" : null;
+        if (strict) {
+            if (exports.contains("")) return "";
+            dev.jnbdkit.spi.Nbdkit.error("default export (\"\") not permitted");
+            return null;
+        }
         if (defaultExport != null && !defaultExport.isEmpty()) return defaultExport;
         return next.defaultExport(readonly, isTls);
     }

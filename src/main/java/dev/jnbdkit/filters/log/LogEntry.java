@@ -88,8 +88,15 @@ final class LogEntry {
         }
     }
 
-    /** As nbdkit's log: in double quotes, with \ before " \ $ and `. */
+    /**
+     * As nbdkit's log: a non-empty string of letters, digits and {@code - . / : = _ ,} as it is,
+     * anything else in double quotes with \ before " \ $ and `.
+     */
     static void doubleQuote(StringBuilder sb, String s) {
+        if (!s.isEmpty() && s.chars().allMatch(LogEntry::safe)) {
+            sb.append(s);
+            return;
+        }
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -97,6 +104,10 @@ final class LogEntry {
             sb.append(c);
         }
         sb.append('"');
+    }
+
+    private static boolean safe(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-./:=_,".indexOf(c) >= 0;
     }
 
     /** The variable assignments a log script starts with (bash: lists are arrays). */

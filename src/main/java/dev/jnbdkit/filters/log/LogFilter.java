@@ -215,7 +215,7 @@ public final class LogFilter implements Filter {
                 next.extents(count, offset, flags, (o, l, t) -> {
                     seen.add(new LogEntry.Hex(o));
                     seen.add(new LogEntry.Hex(l));
-                    seen.add(new LogEntry.Str(typeName(t)));
+                    seen.add(new LogEntry.Raw("\"" + typeName(t) + "\"")); // always quoted, as nbdkit
                     extents.add(o, l, t);
                 });
                 return null;

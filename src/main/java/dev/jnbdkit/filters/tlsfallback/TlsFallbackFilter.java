@@ -85,7 +85,7 @@ public final class TlsFallbackFilter implements Filter {
         @Override public boolean canFastZero(Next next) { return false; }
         @Override public boolean canExtents(Next next) { return false; }
         @Override public FuaMode canFua(Next next) { return FuaMode.NONE; }
-        @Override public boolean canMultiConn(Next next) { return true; }
+        @Override public boolean canMultiConn(Next next) { return false; }
         @Override public CacheMode canCache(Next next) { return CacheMode.NONE; }
 
         @Override
