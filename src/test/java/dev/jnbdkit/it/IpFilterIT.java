@@ -23,8 +23,7 @@ class IpFilterIT extends FilterItBase {
     void refusedBeforeTheHandshake() {
         for (Impl impl : Impl.values()) {
             Server s = start(impl, args("--filter=ip", "memory", "1M", "deny=all"));
-            Cmd.Result r = Cmd.of("nbdinfo", s.uri()).fails();
-            assertTrue(r.err().contains("server disconnected unexpectedly") || r.err().contains("recv"), r.toString());
+            Cmd.of("nbdinfo", s.uri()).fails();
             String msgs = String.join("\n", errors(s));
             String want = impl == Impl.NBDKIT
                     ? "error: client not permitted to connect because of source address restriction"

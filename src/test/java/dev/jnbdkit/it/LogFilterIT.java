@@ -79,6 +79,26 @@ class LogFilterIT extends FilterItBase {
         assertTrue(log.contains("Connect export=\"x\\\"y\\$z\\\\w\\`'q p\""), log);
     }
 
+    /** Global callbacks that fail: a refused client (limit), a refused export list (exportname). */
+    @Test
+    void failedGlobalCallbacks() {
+        String log = sameLog(args("--filter=log", "--filter=limit", "--filter=exportname", "memory", "1M"),
+                args("exportname-list=error"), s -> {
+                    Cmd.of("nbdinfo", "--list", s.uri()).fails();
+                    return py(s, """
+                            h2 = nbd.NBD()
+                            try:
+                                h2.connect_uri(uri)
+                                print("second client connected")
+                            except nbd.Error:
+                                print("second client refused")
+                            h.shutdown()
+                            """);
+                });
+        assertTrue(log.contains("ListExports id=1 readonly=0 tls=0 ...\n...ListExports id=1 return=-1 error=EINVAL"), log);
+        assertTrue(log.contains("...Preconnect id=4 return=-1 error=EINVAL"), log);
+    }
+
     /** A read-only connection's flags, and a stack where the log sees what an inner filter changed. */
     @Test
     void readOnlyAndInnerPosition() {

@@ -95,10 +95,4 @@ class OffsetFilterIT extends FilterItBase {
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
     }
-
-    static String hex(byte[] b) {
-        StringBuilder sb = new StringBuilder();
-        for (byte x : b) sb.append(String.format("%02x", x));
-        return sb.toString();
-    }
 }

@@ -127,7 +127,7 @@ public final class ExportNameFilter implements Filter {
                     source = def == null ? List.of() : List.of(Export.named(def));
                 }
             }
-            case ERROR -> throw new PluginException(Errno.EPERM, "export list restricted by policy");
+            case ERROR -> throw new PluginException(Errno.EINVAL, "export list restricted by policy");
             case EMPTY -> { return List.of(); }
             case DEFAULTONLY -> {
                 String def = defaultExport(next, readonly, isTls);

@@ -51,11 +51,11 @@ public final class IpFilter implements Filter {
         if (allow.isEmpty() && deny.isEmpty()) return;
         Peer p = peers.get();
         if (p == null) {
-            throw new PluginException(Errno.EPERM, "ip: the client's address is not known "
+            throw new PluginException(Errno.EINVAL, "ip: the client's address is not known "
                     + "(the server does not tell filters the peer yet): connection refused");
         }
         if (!Rules.permitted(allow, deny, p)) {
-            throw new PluginException(Errno.EPERM, "client not permitted to connect because of source address restriction");
+            throw new PluginException(Errno.EINVAL, "client not permitted to connect because of source address restriction");
         }
     }
 }

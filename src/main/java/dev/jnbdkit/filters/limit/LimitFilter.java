@@ -30,7 +30,7 @@ public final class LimitFilter implements Filter {
     }
 
     private PluginException tooMany() {
-        return new PluginException(Errno.EIO, "limit: too many clients connected, connection rejected");
+        return new PluginException(Errno.EINVAL, "limit: too many clients connected, connection rejected");
     }
 
     @Override
