@@ -3,6 +3,7 @@ package dev.jnbdkit.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jnbdkit.it.Server.Impl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,24 +18,15 @@ import java.util.function.Function;
  * Base of the filter interop tests: every scenario runs the SAME server command line under
  * jnbdkit and Debian's nbdkit ({@link Impl}), drives each with the same real client, and compares
  * what the clients saw (bytes, extents, flags, errors), besides asserting the expected values.
+ * The two servers are the harness's {@link Server.Impl}.
  */
 abstract class FilterItBase extends ItBase {
-    /** The two servers of a differential test. */
-    enum Impl {
-        JNBDKIT, NBDKIT;
-
-        String program() { return this == NBDKIT ? "/usr/bin/nbdkit" : Server.program(); }
-
-        /** The prefix of the server's messages ({@code nbdkit: error: ...}). */
-        String prefix() { return Path.of(program()).getFileName().toString() + ": "; }
-    }
-
     private static final AtomicInteger SEQ = new AtomicInteger();
 
     /** {@code IMPL -f -U SOCK ARGS...}, ready. */
     Server start(Impl impl, List<String> args) {
         Path s = sock(impl.name().toLowerCase(java.util.Locale.ROOT) + SEQ.incrementAndGet());
-        List<String> a = new ArrayList<>(List.of(impl.program(), "-f", "-U", s.toString()));
+        List<String> a = new ArrayList<>(List.of(impl.command(), "-f", "-U", s.toString()));
         a.addAll(args);
         return Server.startAndWait(a, s, 0);
     }
@@ -202,7 +194,7 @@ abstract class FilterItBase extends ItBase {
 
     /** Runs the server to completion (bad parameters, --help); both exit statuses and messages. */
     static Cmd.Result runServer(Impl impl, List<String> args) {
-        List<String> a = new ArrayList<>(List.of(impl.program()));
+        List<String> a = new ArrayList<>(List.of(impl.command()));
         a.addAll(args);
         return Cmd.of(a).inheritPath().run();
     }
@@ -214,7 +206,7 @@ abstract class FilterItBase extends ItBase {
     static void badParameter(String message, String... args) {
         for (Impl impl : Impl.values()) {
             Cmd.Result r = runServer(impl, List.of(args)).exit(1);
-            String want = impl.prefix() + "error: " + message;
+            String want = impl.progname() + ": error: " + message;
             if (!r.err().contains(want)) throw new AssertionError("expected \"" + want + "\" on stderr\n" + r);
         }
     }

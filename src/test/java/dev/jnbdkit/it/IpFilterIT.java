@@ -2,6 +2,7 @@ package dev.jnbdkit.it;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jnbdkit.it.Server.Impl;
 import org.junit.jupiter.api.Test;
 
 /**

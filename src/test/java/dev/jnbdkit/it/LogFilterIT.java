@@ -3,6 +3,7 @@ package dev.jnbdkit.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jnbdkit.it.Server.Impl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
