@@ -38,14 +38,30 @@ public final class PluginRegistry {
             Map.entry("cache", "dev.jnbdkit.filters.cache.CacheFilter"),
             Map.entry("cacheextents", "dev.jnbdkit.filters.cacheextents.CacheExtentsFilter"),
             Map.entry("cow", "dev.jnbdkit.filters.cow.CowFilter"),
+            Map.entry("delay", "dev.jnbdkit.filters.delay.DelayFilter"),
+            Map.entry("error", "dev.jnbdkit.filters.error.ErrorFilter"),
             Map.entry("exitlast", "dev.jnbdkit.filters.exitlast.ExitLastFilter"),
             Map.entry("exitwhen", "dev.jnbdkit.filters.exitwhen.ExitWhenFilter"),
+            Map.entry("exportname", "dev.jnbdkit.filters.exportname.ExportNameFilter"),
+            Map.entry("fua", "dev.jnbdkit.filters.fua.FuaFilter"),
+            Map.entry("ip", "dev.jnbdkit.filters.ip.IpFilter"),
+            Map.entry("limit", "dev.jnbdkit.filters.limit.LimitFilter"),
+            Map.entry("log", "dev.jnbdkit.filters.log.LogFilter"),
             Map.entry("multi-conn", "dev.jnbdkit.filters.multiconn.MultiConnFilter"),
+            Map.entry("nocache", "dev.jnbdkit.filters.nocache.NoCacheFilter"),
+            Map.entry("noextents", "dev.jnbdkit.filters.noextents.NoExtentsFilter"),
             Map.entry("nofilter", "dev.jnbdkit.filters.nofilter.NoFilter"),
+            Map.entry("noparallel", "dev.jnbdkit.filters.noparallel.NoParallelFilter"),
+            Map.entry("nozero", "dev.jnbdkit.filters.nozero.NoZeroFilter"),
+            Map.entry("offset", "dev.jnbdkit.filters.offset.OffsetFilter"),
+            Map.entry("partition", "dev.jnbdkit.filters.partition.PartitionFilter"),
+            Map.entry("rate", "dev.jnbdkit.filters.rate.RateFilter"),
             Map.entry("readahead", "dev.jnbdkit.filters.readahead.ReadaheadFilter"),
             Map.entry("retry", "dev.jnbdkit.filters.retry.RetryFilter"),
             Map.entry("retry-request", "dev.jnbdkit.filters.retryrequest.RetryRequestFilter"),
-            Map.entry("stats", "dev.jnbdkit.filters.stats.StatsFilter"));
+            Map.entry("stats", "dev.jnbdkit.filters.stats.StatsFilter"),
+            Map.entry("tls-fallback", "dev.jnbdkit.filters.tlsfallback.TlsFallbackFilter"),
+            Map.entry("truncate", "dev.jnbdkit.filters.truncate.TruncateFilter"));
 
     private PluginRegistry() {}
 
