@@ -50,6 +50,18 @@ final class ConnectionState implements Nbdkit.ConnectionInfo {
 
     void setExportName(String name) { exportName = name; }
 
+    @Override
+    public java.net.SocketAddress peerAddress() {
+        if (plain instanceof ChannelTransport c) {
+            try {
+                return c.channel().getRemoteAddress();
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
     @Override public String exportName() { return exportName; }
 
     @Override public boolean isTls() { return tls; }

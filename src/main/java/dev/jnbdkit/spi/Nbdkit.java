@@ -48,6 +48,13 @@ public final class Nbdkit {
             throw new PluginException(Errno.ENOTSUP, "the peer security context is not available on this connection");
         }
 
+        /**
+         * The client's socket address (nbdkit_peer_name): an {@link java.net.InetSocketAddress}
+         * for TCP, a {@link java.net.UnixDomainSocketAddress} for a Unix socket, or null when the
+         * server cannot tell (-s over pipes).
+         */
+        default java.net.SocketAddress peerAddress() { return null; }
+
         /** RFC 4514 DN of the client's verified X.509 certificate; "" when there is none. */
         default String peerTlsDn() { return ""; }
 
