@@ -8,6 +8,7 @@
 #   wf:OFF:LEN:BYTE  write with FUA                   file:PATH:OFF:LEN  md5 of a file's bytes (the plugin's)
 #   put:PATH:OFF:LEN:BYTE  change a file behind the server's back
 #   touch:PATH / rm:PATH   create / remove a file (for cow-on-read=/PATH)
+# A request the server fails prints "OP error ERRNO" (e.g. "w:0:1:1 error EPERM") and the list goes on.
 import hashlib
 import os
 import sys
@@ -37,7 +38,7 @@ def extents(off, cnt, flags):
     return out
 
 
-for op in sys.argv[2:]:
+def run(op):
     p = op.split(":")
     k = p[0]
     if k == "w":
@@ -77,4 +78,11 @@ for op in sys.argv[2:]:
         os.unlink(op[3:])
     else:
         raise SystemExit("unknown operation " + op)
+
+
+for op in sys.argv[2:]:
+    try:
+        run(op)
+    except nbd.Error as e:
+        print(op, "error", e.errno)
     sys.stdout.flush()
