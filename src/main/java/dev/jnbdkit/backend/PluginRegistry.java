@@ -37,6 +37,7 @@ public final class PluginRegistry {
             Map.entry("blocksize-policy", "dev.jnbdkit.filters.blocksizepolicy.BlocksizePolicyFilter"),
             Map.entry("cache", "dev.jnbdkit.filters.cache.CacheFilter"),
             Map.entry("cacheextents", "dev.jnbdkit.filters.cacheextents.CacheExtentsFilter"),
+            Map.entry("checkwrite", "dev.jnbdkit.filters.checkwrite.CheckWriteFilter"),
             Map.entry("cow", "dev.jnbdkit.filters.cow.CowFilter"),
             Map.entry("delay", "dev.jnbdkit.filters.delay.DelayFilter"),
             Map.entry("error", "dev.jnbdkit.filters.error.ErrorFilter"),
