@@ -62,6 +62,7 @@ public final class PluginRegistry {
             Map.entry("retry", "dev.jnbdkit.filters.retry.RetryFilter"),
             Map.entry("retry-request", "dev.jnbdkit.filters.retryrequest.RetryRequestFilter"),
             Map.entry("stats", "dev.jnbdkit.filters.stats.StatsFilter"),
+            Map.entry("swab", "dev.jnbdkit.filters.swab.SwabFilter"),
             Map.entry("tls-fallback", "dev.jnbdkit.filters.tlsfallback.TlsFallbackFilter"),
             Map.entry("truncate", "dev.jnbdkit.filters.truncate.TruncateFilter"));
 
