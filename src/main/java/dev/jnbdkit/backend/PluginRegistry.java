@@ -44,6 +44,7 @@ public final class PluginRegistry {
             Map.entry("exitlast", "dev.jnbdkit.filters.exitlast.ExitLastFilter"),
             Map.entry("exitwhen", "dev.jnbdkit.filters.exitwhen.ExitWhenFilter"),
             Map.entry("exportname", "dev.jnbdkit.filters.exportname.ExportNameFilter"),
+            Map.entry("extentlist", "dev.jnbdkit.filters.extentlist.ExtentListFilter"),
             Map.entry("fua", "dev.jnbdkit.filters.fua.FuaFilter"),
             Map.entry("ip", "dev.jnbdkit.filters.ip.IpFilter"),
             Map.entry("limit", "dev.jnbdkit.filters.limit.LimitFilter"),
