@@ -39,6 +39,7 @@ public final class PluginRegistry {
             Map.entry("cacheextents", "dev.jnbdkit.filters.cacheextents.CacheExtentsFilter"),
             Map.entry("checkwrite", "dev.jnbdkit.filters.checkwrite.CheckWriteFilter"),
             Map.entry("cow", "dev.jnbdkit.filters.cow.CowFilter"),
+            Map.entry("ddrescue", "dev.jnbdkit.filters.ddrescue.DdrescueFilter"),
             Map.entry("delay", "dev.jnbdkit.filters.delay.DelayFilter"),
             Map.entry("error", "dev.jnbdkit.filters.error.ErrorFilter"),
             Map.entry("exitlast", "dev.jnbdkit.filters.exitlast.ExitLastFilter"),
