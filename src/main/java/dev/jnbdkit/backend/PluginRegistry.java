@@ -58,6 +58,7 @@ public final class PluginRegistry {
             Map.entry("nozero", "dev.jnbdkit.filters.nozero.NoZeroFilter"),
             Map.entry("offset", "dev.jnbdkit.filters.offset.OffsetFilter"),
             Map.entry("partition", "dev.jnbdkit.filters.partition.PartitionFilter"),
+            Map.entry("pause", "dev.jnbdkit.filters.pause.PauseFilter"),
             Map.entry("protect", "dev.jnbdkit.filters.protect.ProtectFilter"),
             Map.entry("rate", "dev.jnbdkit.filters.rate.RateFilter"),
             Map.entry("readahead", "dev.jnbdkit.filters.readahead.ReadaheadFilter"),
