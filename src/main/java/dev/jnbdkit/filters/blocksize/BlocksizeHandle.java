@@ -189,7 +189,7 @@ final class BlocksizeHandle implements FilterHandle {
         long start = l.down(offset);
         long end = Math.min(l.up(offset + count), l.down(next.getSize()));
         long ask = Math.min(end - start, l.maxlen());
-        Extents aligned = AlignedExtents.of(next, ask, start, flags, l.minblock());
+        Extents aligned = Extents.aligned(next, ask, start, flags, l.minblock());
         // Clipped to what the client asked (the first extent may start before it).
         for (Extents.Entry e : aligned.entries()) {
             long from = Math.max(e.offset(), offset);

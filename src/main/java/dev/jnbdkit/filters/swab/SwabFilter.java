@@ -3,6 +3,7 @@ package dev.jnbdkit.filters.swab;
 import dev.jnbdkit.spi.BlockSize;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.ExtentSink;
+import dev.jnbdkit.spi.Extents;
 import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
@@ -98,7 +99,7 @@ public final class SwabFilter implements Filter {
         @Override public void extents(Next next, long count, long offset, int flags, ExtentSink extents) {
             aligned(count, offset);
             if (word == 1) next.extents(count, offset, flags, extents);
-            else AlignedExtents.report(next, count, offset, flags, word, extents);
+            else Extents.aligned(next, count, offset, flags, word).copyTo(extents, 0);
         }
 
         private void swap(MemorySegment s) {

@@ -14,7 +14,7 @@ import dev.jnbdkit.spi.ZeroMode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class AlignedExtentsTest {
+class ExtentsAlignedTest {
     /** A next layer with fixed extents, answering at most {@code perCall} of them per call. */
     private record Fixed(List<long[]> extents, int perCall) implements Next {
         @Override public void extents(long count, long offset, int flags, ExtentSink sink) {
@@ -64,14 +64,14 @@ class AlignedExtentsTest {
         // hole 0..70000, data 70000..70001, hole after: with 64K blocks the second block is data.
         Fixed next = new Fixed(List.of(new long[] {0, 70000, HOLE}, new long[] {70000, 1, 0},
                 new long[] {70001, (1 << 20) - 70001, HOLE}), 100);
-        assertEquals("0+65536:3 65536+65536:0 131072+917504:3", show(AlignedExtents.of(next, 1 << 20, 0, 0, 65536)));
+        assertEquals("0+65536:3 65536+65536:0 131072+917504:3", show(Extents.aligned(next, 1 << 20, 0, 0, 65536)));
     }
 
     @Test
     void zeroAndHoleMakeZero() {
         Fixed next = new Fixed(List.of(new long[] {0, 1000, Extent.ZERO}, new long[] {1000, 3096, HOLE},
                 new long[] {4096, (1 << 20) - 4096, 0}), 100);
-        assertEquals("0+4096:2 4096+1044480:0", show(AlignedExtents.of(next, 1 << 20, 0, 0, 4096)));
+        assertEquals("0+4096:2 4096+1044480:0", show(Extents.aligned(next, 1 << 20, 0, 0, 4096)));
     }
 
     @Test
@@ -79,13 +79,13 @@ class AlignedExtentsTest {
         // One extent per call: the unaligned end of the first needs more answers.
         Fixed next = new Fixed(List.of(new long[] {0, 100, 0}, new long[] {100, 200, HOLE},
                 new long[] {300, (1 << 20) - 300, HOLE}), 1);
-        assertEquals("0+512:0 512+1048064:3", show(AlignedExtents.of(next, 1 << 20, 0, 0, 512)));
+        assertEquals("0+512:0 512+1048064:3", show(Extents.aligned(next, 1 << 20, 0, 0, 512)));
     }
 
     @Test
     void alignedExtentsPassUnchanged() {
         Fixed next = new Fixed(List.of(new long[] {0, 4096, 0}, new long[] {4096, 8192, HOLE},
                 new long[] {12288, (1 << 20) - 12288, 0}), 100);
-        assertEquals("0+4096:0 4096+8192:3 12288+1036288:0", show(AlignedExtents.of(next, 1 << 20, 0, 0, 512)));
+        assertEquals("0+4096:0 4096+8192:3 12288+1036288:0", show(Extents.aligned(next, 1 << 20, 0, 0, 512)));
     }
 }
