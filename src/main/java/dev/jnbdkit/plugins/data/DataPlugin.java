@@ -35,7 +35,7 @@ public final class DataPlugin implements Plugin {
     private String value;
     private int sources;
     private long size = -1;
-    private String allocator = "sparse";
+    private Allocators.Allocator allocator = Allocators.Allocator.SPARSE;
     private final Map<String, String> variables = new HashMap<>();
     private volatile DataStore disk;
 
@@ -54,14 +54,14 @@ public final class DataPlugin implements Plugin {
     @Override public String configHelp() {
         return "data|raw|base64=...     Specify disk data on the command line\n"
                 + "size=<SIZE>             Size of the backing disk\n"
-                + "allocator=sparse|malloc Backend allocation strategy";
+                + "allocator=sparse|malloc[,mlock=true] Backend allocation strategy";
     }
 
     @Override public String magicConfigKey() { return "data"; }
 
     @Override public void dumpPlugin(PrintStream out) {
         out.println("data_base64=yes");
-        out.println("mlock=no");
+        out.println("mlock=yes");
         out.println("zstd=no");
     }
 
@@ -117,7 +117,7 @@ public final class DataPlugin implements Plugin {
             case RAW -> Image.of(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         };
         long diskSize = size >= 0 ? size : image.size();
-        DataStore d = new DataStore(Allocators.create(allocator, diskSize), diskSize, allocator.equals("sparse"));
+        DataStore d = new DataStore(Allocators.create(allocator, diskSize), diskSize, allocator.sparse());
         ImageWriter.write(image.resize(diskSize), d, kind == Kind.DATA);
         Nbdkit.debug("data: " + allocator + " allocator, size " + diskSize + ", " + image.pieces().size() + " pieces");
         return d;

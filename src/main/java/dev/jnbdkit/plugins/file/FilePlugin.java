@@ -24,8 +24,13 @@ import java.util.List;
  * {@code file}: serve a file or block device, as nbdkit-file-plugin(1).
  * <pre>
  *   [file=]FILENAME  [cache=default|none] [fadvise=normal|random|sequential]
- *   dir=DIRECTORY    (serve the files in DIRECTORY, chosen by export name)
+ *   dir=DIRECTORY    (also directory=: serve the files in DIRECTORY, chosen by export name)
+ *   fd=FD            (serve the file or block device open on inherited descriptor FD)
+ *   dirfd=FD         (serve the files of the directory open on inherited descriptor FD)
  * </pre>
+ * Exactly one of file, dir, fd and dirfd may appear, as in nbdkit 1.34. A descriptor is reached
+ * through {@code /proc/self/fd/FD}, so each connection opens the same file (or the directory's
+ * entries) afresh rather than sharing one file offset.
  * Each connection opens the file itself (read-write, or read-only with {@code -r} or when the
  * file cannot be opened for writing: a read-only file gives a read-only export) and does its
  * I/O with pread/pwrite into the request's buffer; see {@link FileHandle}.
@@ -33,6 +38,8 @@ import java.util.List;
 public final class FilePlugin implements Plugin {
     enum CacheMode { DEFAULT, NONE }
 
+    /** Which of file=, dir=/directory=, fd=, dirfd= was given (null: none yet). */
+    private String mode;
     private Path file;
     private Path dir;
     private CacheMode cache = CacheMode.DEFAULT;
@@ -53,6 +60,8 @@ public final class FilePlugin implements Plugin {
     @Override public String configHelp() {
         return "[file=]<FILENAME>     The filename to serve.\n"
                 + "dir=<DIRNAME>         A directory containing files to serve.\n"
+                + "fd=<FD>               Serve the file or device open on file descriptor FD.\n"
+                + "dirfd=<FD>            Serve the files of the directory open on FD.\n"
                 + "cache=<MODE>          Set use of caching (default, none).\n"
                 + "fadvise=<LEVEL>       Set fadvise hint (normal, random, sequential).";
     }
@@ -67,8 +76,22 @@ public final class FilePlugin implements Plugin {
     @Override
     public void config(String key, String value) {
         switch (key) {
-            case "file" -> file = realpath(value);
-            case "dir" -> dir = realpath(value);
+            case "file" -> {
+                setMode("file");
+                file = realpath(value);
+            }
+            case "dir", "directory" -> {
+                setMode("dir");
+                dir = realpath(value);
+            }
+            case "fd" -> {
+                setMode("fd");
+                file = descriptor(parseFd("fd", value));
+            }
+            case "dirfd" -> {
+                setMode("dirfd");
+                dir = descriptor(parseFd("dirfd", value));
+            }
             case "cache" -> cache = switch (value) {
                 case "default" -> CacheMode.DEFAULT;
                 case "none" -> CacheMode.NONE;
@@ -83,6 +106,32 @@ public final class FilePlugin implements Plugin {
             default -> throw new PluginException(Errno.EINVAL, "unknown parameter '" + key + "'");
         }
     }
+
+    /** nbdkit 1.34: the four ways to name what is served exclude each other, each given once. */
+    private void setMode(String m) {
+        if (mode != null) {
+            throw new PluginException(Errno.EINVAL, "file|dir|fd|dirfd parameter can only appear once on the command line");
+        }
+        mode = m;
+    }
+
+    /** An inherited descriptor number as nbdkit_parse_int reads it; 0, 1 and 2 are the server's. */
+    static int parseFd(String what, String value) {
+        int fd;
+        try {
+            fd = Integer.decode(value.strip());
+        } catch (NumberFormatException e) {
+            throw new PluginException(Errno.EINVAL, what + ": could not parse number: \"" + value + "\"");
+        }
+        if (fd <= 2) {
+            throw new PluginException(Errno.EINVAL, "file descriptor must be > 2 because "
+                    + "stdin, stdout and stderr are reserved for nbdkit");
+        }
+        return fd;
+    }
+
+    /** The path through which the kernel reopens what descriptor {@code fd} has open. */
+    static Path descriptor(int fd) { return Path.of("/proc/self/fd/" + fd); }
 
     /** nbdkit_realpath: resolve now, since the server may change directory later. */
     static Path realpath(String value) {
@@ -99,18 +148,33 @@ public final class FilePlugin implements Plugin {
 
     @Override
     public void configComplete() {
-        if (file == null && dir == null) {
+        if (mode == null) {
             throw new PluginException(Errno.EINVAL, "you must supply either [file=]<FILENAME> or "
                     + "dir=<DIRNAME> parameter after the plugin name on the command line");
         }
-        if (file != null && dir != null) {
-            throw new PluginException(Errno.EINVAL, "file= and dir= cannot be used at the same time");
-        }
-        if (file != null && Files.isDirectory(file)) {
-            throw new PluginException(Errno.EINVAL, "use dir= to serve files within " + file);
-        }
-        if (dir != null && !Files.isDirectory(dir)) {
-            throw new PluginException(FileCalls.ENOTDIR, "dir=" + dir + ": Not a directory");
+        switch (mode) {
+            case "file" -> {
+                if (Files.isDirectory(file)) {
+                    throw new PluginException(Errno.EINVAL, "use dir= to serve files within " + file);
+                }
+            }
+            case "dir" -> {
+                if (!Files.isDirectory(dir)) {
+                    throw new PluginException(FileCalls.ENOTDIR, "expecting a directory: " + dir);
+                }
+            }
+            // a descriptor that is not open fails these checks too, as nbdkit's fstat does
+            case "fd" -> {
+                if (!Files.isRegularFile(file) && !isBlockDevice(file)) {
+                    throw new PluginException(Errno.EINVAL, "fd is not regular or block device");
+                }
+            }
+            case "dirfd" -> {
+                if (!Files.isDirectory(dir)) {
+                    throw new PluginException(FileCalls.ENOTDIR, "dirfd is not a directory");
+                }
+            }
+            default -> throw new IllegalStateException(mode);
         }
     }
 

@@ -1,6 +1,9 @@
 package dev.jnbdkit.plugins.memory;
 
+import dev.jnbdkit.posix.MemoryLock;
+import dev.jnbdkit.posix.Strerror;
 import dev.jnbdkit.spi.Errno;
+import dev.jnbdkit.spi.Nbdkit;
 import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
 
@@ -11,39 +14,69 @@ import dev.jnbdkit.spi.Sizes;
 public final class Allocators {
     private Allocators() {}
 
+    /** A parsed {@code allocator=TYPE[,mlock=BOOL]}: {@code sparse} or {@code malloc}. */
+    public record Allocator(String type, boolean mlock) {
+        public static final Allocator SPARSE = new Allocator("sparse", false);
+
+        public boolean sparse() { return type.equals("sparse"); }
+
+        @Override public String toString() { return mlock ? type + ",mlock=true" : type; }
+    }
+
     /**
-     * The allocator type of {@code allocator=VALUE}: {@code sparse} or {@code malloc}. Options
-     * after a comma are checked; {@code zstd} and {@code mlock=true} are refused (not built).
+     * {@code allocator=VALUE} as nbdkit reads it: the type, then comma-separated parameters, of
+     * which only malloc takes one ({@code mlock}, a boolean; bare {@code mlock} means true). A
+     * bad parameter gets nbdkit's two lines: what is wrong, then {@code unknown allocator "VALUE"}.
+     * {@code zstd} is refused (not built: {@code --dump-plugin} says {@code zstd=no}).
      */
-    public static String parse(String value) {
-        String[] parts = value.split(",");
+    public static Allocator parse(String value) {
+        String[] parts = value.split(",", -1);
         String type = parts[0];
         switch (type) {
             case "sparse", "malloc" -> { }
             case "zstd" -> throw new PluginException(Errno.EINVAL,
                     "allocator=zstd is not supported by this build (see --dump-plugin: zstd=no)");
-            default -> throw new PluginException(Errno.EINVAL, "unknown allocator \"" + type + "\"");
+            default -> throw unknown(value);
         }
+        boolean mlock = false;
         for (int i = 1; i < parts.length; i++) {
+            if (!type.equals("malloc")) {
+                Nbdkit.error("allocator=" + type + " does not take extra parameters");
+                throw unknown(value);
+            }
             String p = parts[i];
             int eq = p.indexOf('=');
             String k = eq < 0 ? p : p.substring(0, eq);
-            String v = eq < 0 ? "true" : p.substring(eq + 1);
-            if (type.equals("malloc") && k.equals("mlock")) {
-                if (Sizes.parseBool(v)) {
-                    throw new PluginException(Errno.ENOTSUP,
-                            "allocator=malloc: mlock is not supported by this build (see --dump-plugin: mlock=no)");
-                }
+            if (!k.equals("mlock")) {
+                Nbdkit.error("allocator=malloc: unknown parameter " + k);
+                throw unknown(value);
+            }
+            if (eq < 0) {
+                mlock = true;
             } else {
-                throw new PluginException(Errno.EINVAL,
-                        "allocator: unknown parameter \"" + k + "\" for allocator " + type);
+                try {
+                    mlock = Sizes.parseBool(p.substring(eq + 1));
+                } catch (PluginException e) {
+                    Nbdkit.error(e.getMessage());
+                    throw unknown(value);
+                }
             }
         }
-        return type;
+        return new Allocator(type, mlock);
     }
 
-    /** A zeroed store of {@code size} bytes for an allocator type from {@link #parse}. */
-    public static Store create(String type, long size) {
-        return type.equals("malloc") ? new FlatStore(size) : new SparseStore(size);
+    private static PluginException unknown(String value) {
+        return new PluginException(Errno.EINVAL, "unknown allocator \"" + value + "\"");
+    }
+
+    /** A zeroed store of {@code size} bytes for an allocator from {@link #parse}. */
+    public static Store create(Allocator a, long size) {
+        if (a.sparse()) return new SparseStore(size);
+        FlatStore s = new FlatStore(size);
+        if (a.mlock()) {
+            int e = MemoryLock.lock(s.block());
+            if (e != 0) throw new PluginException(Errno.ENOMEM, "allocator=malloc: mlock: " + Strerror.message(e));
+        }
+        return s;
     }
 }

@@ -18,6 +18,9 @@ final class FlatStore implements Store {
         this.mem = NativeAlloc.allocateZeroed(size);
     }
 
+    /** The whole block (for mlock). */
+    MemorySegment block() { return mem; }
+
     @Override public void read(MemorySegment dst, long offset) {
         MemorySegment.copy(mem, offset, dst, 0, dst.byteSize());
     }

@@ -23,7 +23,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class MemoryPlugin implements Plugin {
     private long size = -1;
-    private String allocator = "sparse";
+    private Allocators.Allocator allocator = Allocators.Allocator.SPARSE;
     private volatile Store store;
 
     public MemoryPlugin() {}
@@ -40,13 +40,13 @@ public final class MemoryPlugin implements Plugin {
 
     @Override public String configHelp() {
         return "size=<SIZE>  (required) Size of the backing disk\n"
-                + "allocator=sparse|malloc  Backend allocation strategy";
+                + "allocator=sparse|malloc[,mlock=true]  Backend allocation strategy";
     }
 
     @Override public String magicConfigKey() { return "size"; }
 
     @Override public void dumpPlugin(PrintStream out) {
-        out.println("mlock=no");
+        out.println("mlock=yes");
         out.println("zstd=no");
     }
 

@@ -60,28 +60,58 @@ class FilePluginTest {
 
     @Test
     void parameters() throws IOException {
-        FilePlugin p = new FilePlugin();
-        assertEquals("file", p.magicConfigKey());
+        FilePlugin unset = new FilePlugin();
+        assertEquals("file", unset.magicConfigKey());
         assertEquals("you must supply either [file=]<FILENAME> or dir=<DIRNAME> parameter after the plugin "
-                + "name on the command line", assertThrows(PluginException.class, p::configComplete).getMessage());
-        PluginException e = assertThrows(PluginException.class, () -> p.config("file", "/nonexistent/x.img"));
+                + "name on the command line", assertThrows(PluginException.class, unset::configComplete).getMessage());
+        PluginException e = assertThrows(PluginException.class, () -> new FilePlugin().config("file", "/nonexistent/x.img"));
         assertEquals("realpath: /nonexistent/x.img: No such file or directory", e.getMessage());
         assertEquals(Errno.ENOENT, e.errno());
         assertEquals("unknown cache mode: bogus",
-                assertThrows(PluginException.class, () -> p.config("cache", "bogus")).getMessage());
+                assertThrows(PluginException.class, () -> unset.config("cache", "bogus")).getMessage());
         assertEquals("unknown fadvise mode: bogus",
-                assertThrows(PluginException.class, () -> p.config("fadvise", "bogus")).getMessage());
+                assertThrows(PluginException.class, () -> unset.config("fadvise", "bogus")).getMessage());
         assertEquals("unknown parameter 'foo'",
-                assertThrows(PluginException.class, () -> p.config("foo", "1")).getMessage());
+                assertThrows(PluginException.class, () -> unset.config("foo", "1")).getMessage());
         Path f = sparse(tmp, "a.img", 4096);
+        FilePlugin p = new FilePlugin();
         p.config("file", f.toString());
-        p.config("dir", tmp.toString());
-        assertEquals("file= and dir= cannot be used at the same time",
-                assertThrows(PluginException.class, p::configComplete).getMessage());
+        // nbdkit 1.34: file, dir (directory), fd and dirfd exclude each other and appear once
+        // (nbdkit 1.32 let a second file= win and only refused file= with dir=)
+        for (String[] kv : new String[][] {{"dir", tmp.toString()}, {"directory", tmp.toString()},
+                {"file", f.toString()}, {"fd", "7"}, {"dirfd", "7"}}) {
+            assertEquals("file|dir|fd|dirfd parameter can only appear once on the command line",
+                    assertThrows(PluginException.class, () -> p.config(kv[0], kv[1])).getMessage(), kv[0]);
+        }
         FilePlugin q = new FilePlugin();
         q.config("file", tmp.toString());
         assertEquals("use dir= to serve files within " + tmp.toRealPath(),
                 assertThrows(PluginException.class, q::configComplete).getMessage());
+        FilePlugin d = new FilePlugin();
+        d.config("directory", f.toString());
+        assertEquals("expecting a directory: " + f.toRealPath(),
+                assertThrows(PluginException.class, d::configComplete).getMessage());
+    }
+
+    @Test
+    void descriptorParameters() {
+        for (String k : new String[] {"fd", "dirfd"}) {
+            for (String low : new String[] {"0", "1", "2", "-1"}) {
+                assertEquals("file descriptor must be > 2 because stdin, stdout and stderr are reserved for nbdkit",
+                        assertThrows(PluginException.class, () -> new FilePlugin().config(k, low)).getMessage());
+            }
+            assertEquals(k + ": could not parse number: \"x\"",
+                    assertThrows(PluginException.class, () -> new FilePlugin().config(k, "x")).getMessage());
+        }
+        // a descriptor that is not open (nbdkit's fstat fails the same check)
+        FilePlugin fd = new FilePlugin();
+        fd.config("fd", "1000");
+        assertEquals("fd is not regular or block device",
+                assertThrows(PluginException.class, fd::configComplete).getMessage());
+        FilePlugin dirfd = new FilePlugin();
+        dirfd.config("dirfd", "1000");
+        assertEquals("dirfd is not a directory",
+                assertThrows(PluginException.class, dirfd::configComplete).getMessage());
     }
 
     @Test

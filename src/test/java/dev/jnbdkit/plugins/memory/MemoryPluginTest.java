@@ -91,8 +91,14 @@ class MemoryPluginTest {
                 assertThrows(PluginException.class, () -> p.config("allocator", "bogus")).getMessage());
         assertThrows(PluginException.class, () -> p.config("size", "1X"));
         assertThrows(PluginException.class, () -> p.config("allocator", "zstd"));
-        assertThrows(PluginException.class, () -> p.config("allocator", "malloc,mlock=true"));
+        // nbdkit's second line (the first, what is wrong, goes to the log)
+        for (String bad : new String[] {"malloc,mlock=maybe", "sparse,mlock=true", "malloc,foo=1"}) {
+            assertEquals("unknown allocator \"" + bad + "\"",
+                    assertThrows(PluginException.class, () -> p.config("allocator", bad)).getMessage());
+        }
         p.config("allocator", "malloc,mlock=false");
+        p.config("allocator", "malloc,mlock=true");
+        p.config("allocator", "malloc,mlock");
         p.config("allocator", "sparse");
     }
 
