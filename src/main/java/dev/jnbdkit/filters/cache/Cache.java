@@ -94,19 +94,24 @@ final class Cache implements AutoCloseable {
     void read(Next next, IoBuffer buf, long offset) {
         long count = buf.length();
         if (count == 0) return;
-        long end = offset + count, lastEnd = endBlock(end);
+        long end = offset + count, first = firstBlock(offset), lastEnd = endBlock(end);
         boolean keep = onRead.active();
-        for (long b = firstBlock(offset); b < lastEnd; ) {
-            int s = states.get(b);
-            long runEnd = states.runEnd(b, lastEnd);
-            long from = Math.max(offset, blockStart(b)), to = Math.min(end, blockEnd(runEnd - 1));
-            if (s != NOT_CACHED) {
-                store.read(buf.segment().asSlice(from - offset, to - from), from);
-                if (lru != null) lru.touch(b, runEnd);
-            } else {
-                readFromPlugin(next, buf, offset, from, to, b, runEnd, keep);
+        if (keep) makeRoom(next, first, lastEnd);
+        // Under the blocks' locks: reclaim must not write a block back and drop it between our
+        // look at its state and our read of the cache (the reader would get the hole's zeros).
+        try (var held = locks.lock(first, lastEnd)) {
+            for (long b = first; b < lastEnd; ) {
+                int s = states.get(b);
+                long runEnd = states.runEnd(b, lastEnd);
+                long from = Math.max(offset, blockStart(b)), to = Math.min(end, blockEnd(runEnd - 1));
+                if (s != NOT_CACHED) {
+                    store.read(buf.segment().asSlice(from - offset, to - from), from);
+                    if (lru != null) lru.touch(b, runEnd);
+                } else {
+                    readFromPlugin(next, buf, offset, from, to, b, runEnd, keep);
+                }
+                b = runEnd;
             }
-            b = runEnd;
         }
     }
 
@@ -117,14 +122,14 @@ final class Cache implements AutoCloseable {
         if (from == wholeFrom && to == wholeTo) {
             IoBuffer part = buf.slice(from - offset, to - from);
             next.pread(part, from, 0);
-            if (keep) keepClean(next, part.segment(), b, runEnd);
+            if (keep) storeClean(part.segment(), b, runEnd);
             return;
         }
         IoBuffer whole = Scratch.take(wholeTo - wholeFrom);
         try {
             next.pread(whole, wholeFrom, 0);
             MemorySegment.copy(whole.segment(), from - wholeFrom, buf.segment(), from - offset, to - from);
-            if (keep) keepClean(next, whole.segment(), b, runEnd);
+            if (keep) storeClean(whole.segment(), b, runEnd);
         } finally {
             whole.release();
         }
@@ -134,13 +139,18 @@ final class Cache implements AutoCloseable {
     private void keepClean(Next next, MemorySegment data, long b, long runEnd) {
         makeRoom(next, b, runEnd);
         try (var held = locks.lock(b, runEnd)) {
-            for (long k = b; k < runEnd; k++) {
-                if (states.get(k) != NOT_CACHED) continue;
-                long at = blockStart(k);
-                insert(k);
-                store.write(data.asSlice(at - blockStart(b), blockEnd(k) - at), at);
-                states.set(k, CLEAN);
-            }
+            storeClean(data, b, runEnd);
+        }
+    }
+
+    /** {@link #keepClean} with the blocks' locks already held (and room already made). */
+    private void storeClean(MemorySegment data, long b, long runEnd) {
+        for (long k = b; k < runEnd; k++) {
+            if (states.get(k) != NOT_CACHED) continue;
+            long at = blockStart(k);
+            insert(k);
+            store.write(data.asSlice(at - blockStart(b), blockEnd(k) - at), at);
+            states.set(k, CLEAN);
         }
     }
 
