@@ -58,6 +58,16 @@ COPY_WORKLOADS = [
 # cache-on-read=true) and "warm" then reads the same bytes from the cache.
 #   (id, label, kind, rw, bs, iodepth) with kind "fio" or "out" (nbdcopy out to null:)
 FILTER_WORKLOADS = {
+    # "file" is the same plugin with no filter: the reference the nofilter rows are read against
+    # (a layer that only passes calls on should cost nothing measurable).
+    "file": [
+        ("file-rr4k", "4K randread QD16", "fio", "randread", "4k", 16),
+        ("file-out", "nbdcopy out, 4 conns", "out", None, None, None),
+    ],
+    "nofilter": [
+        ("nofilter-rr4k", "4K randread QD16", "fio", "randread", "4k", 16),
+        ("nofilter-out", "nbdcopy out, 4 conns", "out", None, None, None),
+    ],
     "cow": [
         ("cow-rw4k", "4K randwrite QD16 into the overlay", "fio", "randwrite", "4k", 16),
         ("cow-w1m", "1M write QD4 into the overlay", "fio", "write", "1m", 4),
@@ -71,6 +81,8 @@ FILTER_WORKLOADS = {
     ],
 }
 FILTER_ARGS = {
+    "file": [],
+    "nofilter": ["--filter=nofilter"],
     "cow": ["--filter=cow"],
     "cache": ["--filter=cache", "cache-on-read=true"],
 }
@@ -98,7 +110,8 @@ def find_ramdisk():
 def plugin_args(plugin, size):
     if plugin in FILTER_ARGS:
         # nbdkit takes filter parameters after the plugin: --filter=X file PATH [filter params]
-        return FILTER_ARGS[plugin][:1] + ["file", FILTER_BASE[0]] + FILTER_ARGS[plugin][1:]
+        a = FILTER_ARGS[plugin]
+        return a[:1] + ["file", FILTER_BASE[0]] + a[1:]
     if plugin in ("memory", "tls"):
         return ["memory", "size=%s" % size]
     return ["python", find_ramdisk(), "size=%s" % size]
@@ -300,7 +313,7 @@ def filter_rows(results):
     """Table rows of the filters part (no targets: measured to compare, not to meet)."""
     rows = []
     for plugin, workloads in FILTER_WORKLOADS.items():
-        what = "`--filter=%s` over `file`" % plugin
+        what = "`file`, no filter" if not FILTER_ARGS[plugin] else "`--filter=%s` over `file`" % plugin
         for wid, label, kind, rw, bs, qd in workloads:
             vals = results.get((plugin, wid))
             if not vals:
@@ -310,6 +323,14 @@ def filter_rows(results):
             else:
                 j, n = fmt_rate(med(vals, "jnbdkit")), fmt_rate(med(vals, "nbdkit"))
             rows.append((what, label, j, n, "%.2f×" % med_ratio(vals), per_round(vals), "", ""))
+    # What the nofilter layer itself costs: jnbdkit with it over jnbdkit without it (the plugin
+    # rounds and the nofilter rounds ran apart, so this carries the noise of both).
+    for kind, label in (("rr4k", "4K randread QD16"), ("out", "nbdcopy out, 4 conns")):
+        plain, layered = results.get(("file", "file-" + kind)), results.get(("nofilter", "nofilter-" + kind))
+        if plain and layered:
+            ratio = med(layered, "jnbdkit") / med(plain, "jnbdkit")
+            rows.append(("`--filter=nofilter` ÷ no filter (jnbdkit only)", label, "", "", "%.2f×" % ratio, "",
+                         "within noise of 1.0×", "met" if ratio >= 0.9 else "**MISSED**"))
     return rows
 
 
@@ -682,7 +703,8 @@ def main():
             os.unlink(FILTER_BASE[0])
     elapsed = time.monotonic() - t0
     if "filters" in parts:
-        notes.append("Filter rows: `--filter=cow file BASE` and `--filter=cache file BASE cache-on-read=true` "
+        notes.append("Filter rows: `file BASE` alone and `--filter=nofilter file BASE` (what a pass-through layer "
+                     "costs), `--filter=cow file BASE` and `--filter=cache file BASE cache-on-read=true` "
                      "on both servers, BASE a %d MiB file of random data in /dev/shm; the overlay and the "
                      "cache are in /var/tmp (each server's default). cow: fio writes into the overlay "
                      "(4K writes are read-modify-writes of 64K blocks), then reads through it. cache: a "

@@ -12,6 +12,7 @@ import dev.jnbdkit.spi.PluginException;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +99,7 @@ public final class NbdServer implements AutoCloseable {
         private String tcpAddress = "127.0.0.1";
         private int tcpPort = -1;
         private Path unixSocket;
+        private ServerSocketChannel channel;
         private String tls = "off";
         private Path tlsCertificates, tlsPsk;
         private boolean tlsVerifyPeer;
@@ -146,6 +148,14 @@ public final class NbdServer implements AutoCloseable {
         /** {@code -U PATH}. */
         public Builder unixSocket(Path path) { this.unixSocket = path; return this; }
 
+        /**
+         * Serve on a listening channel the program already has, TCP or Unix: one it bound itself, or
+         * {@code (ServerSocketChannel) System.inheritedChannel()} when a service manager started the
+         * program with the socket as its standard input (systemd's {@code StandardInput=socket},
+         * inetd's {@code wait} mode). The server owns the channel from then on and closes it.
+         */
+        public Builder channel(ServerSocketChannel listening) { this.channel = listening; return this; }
+
         /** {@code --tls=off|on|require} with {@code --tls-certificates=DIR}. */
         public Builder tlsCertificates(String mode, Path dir) {
             this.tls = mode;
@@ -184,13 +194,17 @@ public final class NbdServer implements AutoCloseable {
                     throw new PluginException(e.getMessage());
                 }
                 String uri;
-                if (unixSocket != null) {
+                if (channel != null) {
+                    listener = Listener.adopt(channel);
+                    uri = channel.getLocalAddress() instanceof java.net.UnixDomainSocketAddress u
+                            ? "nbd+unix:///?socket=" + u.getPath().toAbsolutePath()
+                            : tcpUri(connectable((java.net.InetSocketAddress) channel.getLocalAddress()), listener.port());
+                } else if (unixSocket != null) {
                     listener = Listener.unix(unixSocket);
                     uri = "nbd+unix:///?socket=" + unixSocket.toAbsolutePath();
                 } else {
                     listener = Listener.tcp(tcpAddress, Math.max(0, tcpPort), false, false);
-                    String host = tcpAddress.contains(":") ? "[" + tcpAddress + "]" : tcpAddress;
-                    uri = URI.create("nbd://" + host + ":" + listener.port() + "/").toString();
+                    uri = tcpUri(tcpAddress, listener.port());
                 }
                 stack.afterFork();
                 Server server = new Server(stack, new ServerSettings(false, false, 0xffff, threads, serverTls));
@@ -200,6 +214,16 @@ public final class NbdServer implements AutoCloseable {
                 if (loaded) stack.unload();
                 throw e;
             }
+        }
+
+        /** Where a local client reaches a channel bound to {@code local} (a wildcard address: this host). */
+        private static String connectable(java.net.InetSocketAddress local) {
+            return local.getAddress().isAnyLocalAddress() ? "localhost" : local.getAddress().getHostAddress();
+        }
+
+        private static String tcpUri(String address, int port) {
+            String host = address.contains(":") ? "[" + address + "]" : address;
+            return URI.create("nbd://" + host + ":" + port + "/").toString();
         }
     }
 }

@@ -41,6 +41,20 @@ class EmbeddedTest {
         assertTrue(!Files.exists(socket) || !socketAccepts(socket), "closed: nothing listens any more");
     }
 
+    /** A listening channel the program made (as it would pass System.inheritedChannel()). */
+    @Test
+    void aChannelOfTheProgramIsServedAndClosedWithTheServer() throws Exception {
+        var channel = java.nio.channels.ServerSocketChannel.open();
+        channel.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+        int port = ((java.net.InetSocketAddress) channel.getLocalAddress()).getPort();
+        try (NbdServer server = NbdServer.builder().plugin("memory").config("size", "3M").channel(channel).start()) {
+            assertEquals("nbd://127.0.0.1:" + port + "/", server.uri());
+            assertEquals(port, server.port());
+            assertEquals("3145728", run("nbdinfo", "--size", server.uri()).strip());
+        }
+        assertTrue(!channel.isOpen(), "the server closed the channel it was given");
+    }
+
     private static boolean socketAccepts(Path socket) {
         try (var c = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
             return true;

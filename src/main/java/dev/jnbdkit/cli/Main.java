@@ -182,6 +182,16 @@ public final class Main {
         return 0;
     }
 
+    /** SIGTERM when the parent exits; a parent already gone (bin/jnbdkit noted its pid) shuts down now. */
+    private static void exitWithParent(Server server) throws IOException {
+        ProcessCalls.setParentDeathSignal(15);
+        String parent = System.getenv("JNBDKIT_PARENT_PID");
+        if (parent != null && !parent.equals(Integer.toString(ProcessCalls.getppid()))) {
+            Log.debug("exit with parent: the parent has already exited");
+            server.requestShutdown();
+        }
+    }
+
     private static int serveListening(Server server, ServerSettings settings, Stack stack, Options o,
                                       boolean socketActivation, boolean child) {
         Path privateDir = null;
@@ -207,16 +217,22 @@ public final class Main {
         try {
             if (o.execution().exitWithParent()) {
                 try {
-                    ProcessCalls.setParentDeathSignal(15);
+                    exitWithParent(server);
                 } catch (IOException e) {
                     throw new Fatal("--exit-with-parent: " + e.getMessage());
                 }
-                // The parent may have died before the request above: bin/jnbdkit noted its pid.
-                String parent = System.getenv("JNBDKIT_PARENT_PID");
-                if (parent != null && !parent.equals(Integer.toString(ProcessCalls.getppid()))) {
-                    Log.debug("--exit-with-parent: the parent has already exited");
-                    server.requestShutdown();
-                }
+            } else if (socketActivation) {
+                // nbdkit exits with the process that socket-activated it (measured with 1.32: it sets
+                // PR_SET_PDEATHSIG at start), so a client that dies without closing its libnbd
+                // handle leaves no server behind. Off the start path: the first downcall costs
+                // tens of milliseconds, and the check after it covers a parent that died meanwhile.
+                Thread.ofPlatform().daemon().name("exit-with-parent").start(() -> {
+                    try {
+                        exitWithParent(server);
+                    } catch (IOException | RuntimeException e) {
+                        Log.debug("socket activation: cannot follow the parent's exit: " + e.getMessage());
+                    }
+                });
             }
             if (o.execution().printUri()) {
                 printUri(Stdio.originalStdout(), Captive.uri(unixSocket, unixSocket == null ? listener.port() : 0, o.exportName(),

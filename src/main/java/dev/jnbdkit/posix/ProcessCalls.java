@@ -39,6 +39,7 @@ public final class ProcessCalls {
     private static final class Close { static final MethodHandle H = handle("close", FunctionDescriptor.of(I, I), true); }
     private static final class Read { static final MethodHandle H = handle("read", FunctionDescriptor.of(L, I, P, L), true); }
     private static final class Write { static final MethodHandle H = handle("write", FunctionDescriptor.of(L, I, P, L), true); }
+    private static final class Kill { static final MethodHandle H = handle("kill", FunctionDescriptor.of(I, I, I), true); }
     private static final class Setsid { static final MethodHandle H = handle("setsid", FunctionDescriptor.of(I), true); }
     private static final class Prctl { static final MethodHandle H = handle("prctl", FunctionDescriptor.of(I, I, L, L, L, L), true); }
     private static final class Open { static final MethodHandle H = handle("open", FunctionDescriptor.of(I, P, I, I), true); }
@@ -110,6 +111,11 @@ public final class ProcessCalls {
     }
 
     public static final int O_RDWR = 2;
+
+    /** kill(2): sends {@code signal} to process {@code pid}. */
+    public static void kill(long pid, int signal) throws PosixException {
+        checked("kill", Kill.H, (int) pid, signal);
+    }
 
     /** Asks the kernel to send {@code signal} to this process when its parent dies. */
     public static void setParentDeathSignal(int signal) throws PosixException {

@@ -5,6 +5,7 @@ import dev.jnbdkit.posix.ProcessCalls;
 import dev.jnbdkit.posix.TerminalCalls;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Nbdkit;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.PluginException;
 
 import java.io.ByteArrayOutputStream;
@@ -71,34 +72,9 @@ final class Passwords {
         return line.toByteArray();
     }
 
-    /** The descriptor number as nbdkit_parse_int reads it (strtol base 0, within int). */
+    /** The descriptor number as nbdkit_parse_int reads it. */
     private static int parseFd(String s) {
-        String what = "password file descriptor";
-        int i = 0;
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
-        int start = i;
-        if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
-        int radix = 10;
-        if (s.startsWith("0x", i) || s.startsWith("0X", i)) {
-            if (i + 2 < s.length() && Character.digit(s.charAt(i + 2), 16) >= 0) {
-                radix = 16;
-                i += 2;
-            }
-        } else if (s.startsWith("0", i)) {
-            radix = 8;
-        }
-        int digits = i;
-        while (i < s.length() && Character.digit(s.charAt(i), radix) >= 0) i++;
-        if (i == digits) throw new PluginException(Errno.EINVAL, what + ": empty string where we expected a number");
-        if (i < s.length()) {
-            throw new PluginException(Errno.EINVAL, what + ": could not parse number: \"" + s + "\": trailing garbage");
-        }
-        try {
-            String sign = s.charAt(start) == '-' ? "-" : "";
-            return Integer.parseInt(sign + s.substring(digits, i), radix);
-        } catch (NumberFormatException e) {
-            throw new PluginException(Errno.ERANGE, what + ": could not parse number: \"" + s + "\": Numerical result out of range");
-        }
+        return Numbers.parseInt("password file descriptor", s);
     }
 
     /** The first line of {@code fd} without its newline; closes {@code fd}. */

@@ -101,6 +101,18 @@ public final class Listener implements AutoCloseable {
     }
 
     /**
+     * A listening channel the caller already has (bound by itself, or {@code System.inheritedChannel()}
+     * under a service manager); the listener owns it from now on and closes it.
+     */
+    public static Listener adopt(ServerSocketChannel channel) throws IOException {
+        if (!channel.isOpen()) throw new IOException("the listening channel is closed");
+        java.net.SocketAddress local = channel.getLocalAddress();
+        if (local == null) throw new IOException("the listening channel is not bound");
+        return new Listener(List.of(channel), local instanceof UnixDomainSocketAddress u
+                ? "unix socket " + u.getPath() : "port " + ((InetSocketAddress) local).getPort());
+    }
+
+    /**
      * The socket passed by a service manager (LISTEN_PID/LISTEN_FDS, first descriptor 3). Java
      * can only adopt a listening socket on descriptor 0, so descriptor 3 is moved there.
      */

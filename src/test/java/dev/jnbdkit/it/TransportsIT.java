@@ -206,6 +206,36 @@ class TransportsIT extends ItBase {
         assertEquals(GIB, tmp.resolve("out.img").toFile().length());
     }
 
+    /**
+     * A client that dies without closing its libnbd handle (nbdcopy failing a copy does that) must
+     * not leave its socket-activated server behind: nbdkit exits with the parent that activated
+     * it, and so must we (found as stray servers holding the test run's pipes open).
+     */
+    @ParameterizedTest
+    @EnumSource(Server.Impl.class)
+    void aSocketActivatedServerExitsWithItsParent(Server.Impl impl) throws Exception {
+        String marker = "size=" + (1_000_000 + ProcessHandle.current().pid() % 1000 * 1000 + impl.ordinal());
+        List<String> argv = new java.util.ArrayList<>(List.of(impl.command(), "null", marker));
+        String script = "import nbd, os, sys\n"
+                + "h = nbd.NBD()\n"
+                + "h.connect_systemd_socket_activation(sys.argv[1:])\n"
+                + "print(h.get_size(), flush=True)\n"
+                + "os._exit(0)  # no nbd_close: libnbd never sends its SIGTERM\n";
+        Cmd.Result r = python(script, argv.toArray(String[]::new)).ok();
+        assertEquals(marker.substring("size=".length()), r.out().strip());
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        List<ProcessHandle> left;
+        do {
+            left = ProcessHandle.allProcesses()
+                    .filter(ph -> ph.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false))
+                    .toList();
+            if (left.isEmpty()) return;
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        left.forEach(ProcessHandle::destroyForcibly);
+        throw new AssertionError(impl + " server still running 20 s after its parent exited: " + left);
+    }
+
     /** Socket activation over TCP (systemd-socket-activate -l ADDR:PORT). */
     @Test
     void socketActivationTcp() {

@@ -8,6 +8,7 @@ import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
@@ -75,7 +76,7 @@ public final class CacheFilter implements Filter {
     }
 
     private static long parsePercent(String key, String value) {
-        long n = Unsigned.parse(key, value);
+        long n = Numbers.parseUnsigned(key, value);
         if (n == 0) throw new PluginException(Errno.EINVAL, key + " must be greater than zero");
         return n;
     }

@@ -10,6 +10,7 @@ import dev.jnbdkit.spi.Flags;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Next;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
@@ -49,9 +50,9 @@ public final class DelayFilter implements Filter {
             if (!n.chars().allMatch(Character::isDigit)) {
                 throw FilterArgs.bad("cannot parse " + key + " in milliseconds parameter: " + value);
             }
-            return FilterArgs.parseUnsigned(key, n);
+            return Numbers.parseUnsigned(key, n);
         }
-        return FilterArgs.parseUnsigned(key, value) * 1000;
+        return Numbers.parseUnsigned(key, value) * 1000;
     }
 
     @Override

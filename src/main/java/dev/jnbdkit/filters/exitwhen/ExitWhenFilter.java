@@ -1,6 +1,5 @@
 package dev.jnbdkit.filters.exitwhen;
 
-import dev.jnbdkit.filters.retry.Unsigned;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Filter;
@@ -8,6 +7,7 @@ import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
 import dev.jnbdkit.spi.NextBackend;
 import dev.jnbdkit.spi.Nbdkit;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.PluginException;
 
@@ -38,14 +38,14 @@ public final class ExitWhenFilter implements Filter {
             case "exit-when-file-created" -> events.add(new Event.FileCreated(Path.of(value).toAbsolutePath()));
             case "exit-when-file-deleted" -> events.add(new Event.FileDeleted(Path.of(value).toAbsolutePath()));
             case "exit-when-pipe-closed" -> {
-                int fd = (int) Unsigned.parse("exit-when-pipe-closed", value);
+                int fd = (int) Numbers.parseUnsigned("exit-when-pipe-closed", value);
                 if (fd < 0 || !Poll.isOpen(fd)) {
                     throw new PluginException(Errno.EINVAL, "exit-when-pipe-closed: invalid file descriptor");
                 }
                 events.add(new Event.PipeClosed(fd));
             }
             case "exit-when-process-exits" -> {
-                long pid = Unsigned.parse("exit-when-process-exits", value);
+                long pid = Numbers.parseUnsigned("exit-when-process-exits", value);
                 Path stat = Path.of("/proc/" + pid + "/stat");
                 if (pid == 0 || !Files.exists(stat)) {
                     throw new PluginException(Errno.EINVAL, "exit-when-process-exits: " + stat + ": No such file or directory");
@@ -53,7 +53,7 @@ public final class ExitWhenFilter implements Filter {
                 events.add(new Event.ProcessExits(pid));
             }
             case "exit-when-script" -> events.add(new Event.Script(value));
-            case "exit-when-poll" -> pollSeconds = Unsigned.parse("exit-when-poll", value);
+            case "exit-when-poll" -> pollSeconds = Numbers.parseUnsigned("exit-when-poll", value);
             default -> {
                 if (key.startsWith("exit-when-")) throw new PluginException(Errno.EINVAL, "unknown parameter '" + key + "'");
                 next.config(key, value);

@@ -1,6 +1,7 @@
 package dev.jnbdkit.filters.ip;
 
 import dev.jnbdkit.filters.FilterArgs;
+import dev.jnbdkit.spi.Numbers;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -32,14 +33,14 @@ final class Rules {
         for (Rule.Id.Kind k : Rule.Id.Kind.values()) {
             String prefix = k.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ":";
             if (v.startsWith(prefix)) {
-                int id = FilterArgs.parseInt(prefix, v.substring(prefix.length()));
+                int id = Numbers.parseInt(prefix, v.substring(prefix.length()));
                 if (id < 0) throw FilterArgs.bad(prefix + " parameter out of range");
                 return new Rule.Id(k, id);
             }
         }
         int slash = v.indexOf('/');
         String addr = slash < 0 ? v : v.substring(0, slash);
-        Integer prefix = slash < 0 ? null : FilterArgs.parseInt(key, v.substring(slash + 1));
+        Integer prefix = slash < 0 ? null : Numbers.parseInt(key, v.substring(slash + 1));
         byte[] bytes = literal(addr);
         if (bytes == null) throw FilterArgs.bad("don't know how to parse rule: " + key + "=" + v);
         int max = bytes.length * 8;

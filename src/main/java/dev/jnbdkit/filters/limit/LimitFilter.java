@@ -6,6 +6,7 @@ import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.PluginException;
 
@@ -25,7 +26,7 @@ public final class LimitFilter implements Filter {
 
     @Override
     public void config(NextBackend next, String key, String value) {
-        if (key.equals("limit")) limit = FilterArgs.parseUnsigned("limit", value);
+        if (key.equals("limit")) limit = Numbers.parseUnsigned("limit", value);
         else next.config(key, value);
     }
 

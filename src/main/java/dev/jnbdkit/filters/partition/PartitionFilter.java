@@ -9,6 +9,7 @@ import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Nbdkit;
 import dev.jnbdkit.spi.Next;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.Sizes;
 
@@ -35,7 +36,7 @@ public final class PartitionFilter implements Filter {
     public void config(NextBackend next, String key, String value) {
         switch (key) {
             case "partition" -> {
-                long n = FilterArgs.parseUnsigned("partition", value);
+                long n = Numbers.parseUnsigned("partition", value);
                 if (n < 1 || n > Integer.MAX_VALUE) throw FilterArgs.bad("invalid partition number");
                 partnum = (int) n;
             }

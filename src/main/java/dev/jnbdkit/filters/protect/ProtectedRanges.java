@@ -1,6 +1,7 @@
 package dev.jnbdkit.filters.protect;
 
 import dev.jnbdkit.spi.Errno;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.PluginException;
 
 import java.util.ArrayList;
@@ -27,8 +28,8 @@ final class ProtectedRanges {
         if (dash < 0) throw new PluginException(Errno.EINVAL, "cannot parse range, missing '-': " + value);
         String a = range.substring(0, dash);
         String b = range.substring(dash + 1);
-        long first = a.isEmpty() ? 0 : Uint64.parse("range", a);
-        long last = b.isEmpty() ? Long.MAX_VALUE : Uint64.parse("range", b);
+        long first = a.isEmpty() ? 0 : clamp(Numbers.parseUint64("range", a));
+        long last = b.isEmpty() ? Long.MAX_VALUE : clamp(Numbers.parseUint64("range", b));
         if (last < first) throw new PluginException(Errno.EINVAL, "invalid range, end < start: " + value);
         if (!complement) {
             given.add(new Range(first, last, value));
@@ -37,6 +38,11 @@ final class ProtectedRanges {
             if (last < Long.MAX_VALUE) given.add(new Range(last + 1, Long.MAX_VALUE, value));
         }
         merged = merge(given);
+    }
+
+    /** Offsets past 2^63 lie beyond every export: they mean "to the end". */
+    private static long clamp(long unsigned) {
+        return unsigned < 0 ? Long.MAX_VALUE : unsigned;
     }
 
     private static List<Range> merge(List<Range> ranges) {

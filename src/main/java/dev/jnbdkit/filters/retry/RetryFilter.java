@@ -5,6 +5,7 @@ import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
@@ -41,9 +42,9 @@ public final class RetryFilter implements Filter {
     @Override
     public void config(NextBackend next, String key, String value) {
         switch (key) {
-            case "retries" -> retries = Unsigned.parse("retries", value);
+            case "retries" -> retries = Numbers.parseUnsigned("retries", value);
             case "retry-delay" -> {
-                delay = Unsigned.parse("retry-delay", value);
+                delay = Numbers.parseUnsigned("retry-delay", value);
                 if (delay == 0) throw new PluginException(Errno.EINVAL, "retry-delay cannot be 0");
             }
             case "retry-exponential" -> exponential = Sizes.parseBool(value);

@@ -1,6 +1,5 @@
 package dev.jnbdkit.filters.retryrequest;
 
-import dev.jnbdkit.filters.retry.Unsigned;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.ExtentSink;
@@ -12,6 +11,7 @@ import dev.jnbdkit.spi.Flags;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Next;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
@@ -42,9 +42,9 @@ public final class RetryRequestFilter implements Filter {
     @Override
     public void config(NextBackend next, String key, String value) {
         switch (key) {
-            case "retry-request-retries" -> retries = Unsigned.parse("retry-request-retries", value);
+            case "retry-request-retries" -> retries = Numbers.parseUnsigned("retry-request-retries", value);
             case "retry-request-delay" -> {
-                delay = Unsigned.parse("retry-request-delay", value);
+                delay = Numbers.parseUnsigned("retry-request-delay", value);
                 if (delay == 0) throw new PluginException(Errno.EINVAL, "retry-request-delay cannot be 0");
             }
             case "retry-request-open" -> retryOpen = Sizes.parseBool(value);

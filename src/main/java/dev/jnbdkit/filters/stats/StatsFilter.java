@@ -1,6 +1,5 @@
 package dev.jnbdkit.filters.stats;
 
-import dev.jnbdkit.filters.retry.Unsigned;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.ExtentSink;
@@ -9,6 +8,7 @@ import dev.jnbdkit.spi.FilterHandle;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Next;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
 import dev.jnbdkit.spi.ThreadModel;
@@ -56,7 +56,7 @@ public final class StatsFilter implements Filter, FilterHandle {
             case "statsfile" -> file = Path.of(value);
             case "statsappend" -> append = Sizes.parseBool(value);
             case "statsthreshold" -> {
-                threshold = Unsigned.parse("printing threshold", value);
+                threshold = Numbers.parseUnsigned("printing threshold", value);
                 if (threshold > 100) {
                     throw new PluginException(Errno.EINVAL, "statsthreshold must be between 0 and 100 (percent)");
                 }

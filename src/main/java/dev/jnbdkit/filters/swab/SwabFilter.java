@@ -10,6 +10,7 @@ import dev.jnbdkit.spi.FilterHandle;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Next;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.PluginException;
 
@@ -38,7 +39,7 @@ public final class SwabFilter implements Filter {
             next.config(key, value);
             return;
         }
-        int bits = IntParam.parse("swab-bits", value);
+        int bits = Numbers.parseInt("swab-bits", value);
         if (bits != 8 && bits != 16 && bits != 32 && bits != 64) {
             throw new PluginException(Errno.EINVAL, "invalid swab-bits, must be 8, 16, 32 or 64");
         }

@@ -1,6 +1,7 @@
 package dev.jnbdkit.plugins.data;
 
 import dev.jnbdkit.spi.Errno;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.PluginException;
 
 import java.io.ByteArrayOutputStream;
@@ -318,34 +319,6 @@ public final class DataParser {
 
     /** An unsigned word as nbdkit_parse_uintN_t reads it (the whole token must be the number). */
     static long parseWord(String text, int bits) {
-        String t = text;
-        if (t.isEmpty() || !(Character.isDigit(t.charAt(0)) || t.charAt(0) == '-' || t.charAt(0) == '+')) {
-            throw error("data: empty string where we expected a number");
-        }
-        if (t.startsWith("-")) throw error("data: negative numbers are not allowed");
-        if (t.startsWith("+")) t = t.substring(1);
-        int radix = 10;
-        String digits = t;
-        if (t.startsWith("0x") || t.startsWith("0X")) {
-            radix = 16;
-            digits = t.substring(2);
-        } else if (t.length() > 1 && t.startsWith("0")) {
-            radix = 8;
-            digits = t.substring(1);
-        }
-        int n = 0;
-        while (n < digits.length() && Character.digit(digits.charAt(n), radix) >= 0) n++;
-        if (n == 0 && radix != 8) throw error("data: empty string where we expected a number");
-        if (n < digits.length()) throw error("data: could not parse number: \"" + text + "\": trailing garbage");
-        long v;
-        try {
-            v = n == 0 ? 0 : Long.parseUnsignedLong(digits, radix);
-        } catch (NumberFormatException e) {
-            throw error("data: could not parse number: \"" + text + "\": Numerical result out of range");
-        }
-        if (bits < 64 && Long.compareUnsigned(v, (1L << bits) - 1) > 0) {
-            throw error("data: could not parse number: \"" + text + "\": Numerical result out of range");
-        }
-        return v;
+        return Numbers.parseUnsigned("data", text, bits);
     }
 }

@@ -1,6 +1,6 @@
 package dev.jnbdkit.plugins.full;
 
-import dev.jnbdkit.plugins.PluginVersion;
+import dev.jnbdkit.plugins.SizeOnlyPlugin;
 import dev.jnbdkit.spi.CacheMode;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Extent;
@@ -8,43 +8,22 @@ import dev.jnbdkit.spi.ExtentSink;
 import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.OpenContext;
-import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.PluginException;
-import dev.jnbdkit.spi.Sizes;
 
 /**
  * {@code full}: a disk that reads as zeros and is out of space, as nbdkit-full-plugin(1):
  * writes and trims fail with ENOSPC (zeroing too: the server emulates it with writes). The
  * whole disk is one hole. {@code [size=]SIZE} is required.
  */
-public final class FullPlugin implements Plugin {
-    private long size = -1;
-
-    public FullPlugin() {}
+public final class FullPlugin extends SizeOnlyPlugin {
+    public FullPlugin() { super("size parameter is required"); }
 
     @Override public String name() { return "full"; }
-
-    @Override public String version() { return PluginVersion.VERSION; }
 
     @Override public String longname() { return "nbdkit full plugin"; }
 
     @Override public String description() {
         return "A disk that reads as zeros and fails every write with ENOSPC (No space left on device).";
-    }
-
-    @Override public String configHelp() { return "size=<SIZE>  (required) Size of the backing disk"; }
-
-    @Override public String magicConfigKey() { return "size"; }
-
-    @Override
-    public void config(String key, String value) {
-        if (key.equals("size")) size = Sizes.parse(value);
-        else throw new PluginException(Errno.EINVAL, "unknown parameter '" + key + "'");
-    }
-
-    @Override
-    public void configComplete() {
-        if (size < 0) throw new PluginException(Errno.EINVAL, "size parameter is required");
     }
 
     @Override public Class<? extends Handle> handleType() { return FullHandle.class; }

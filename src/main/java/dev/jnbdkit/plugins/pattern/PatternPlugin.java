@@ -1,14 +1,10 @@
 package dev.jnbdkit.plugins.pattern;
 
-import dev.jnbdkit.plugins.PluginVersion;
+import dev.jnbdkit.plugins.SizeOnlyPlugin;
 import dev.jnbdkit.spi.CacheMode;
-import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.OpenContext;
-import dev.jnbdkit.spi.Plugin;
-import dev.jnbdkit.spi.PluginException;
-import dev.jnbdkit.spi.Sizes;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,32 +15,18 @@ import java.nio.ByteOrder;
  * as nbdkit-pattern-plugin(1). {@code [size=]SIZE}, default 0; a size that is not a multiple of
  * 8 cuts the last word short.
  */
-public final class PatternPlugin implements Plugin {
+public final class PatternPlugin extends SizeOnlyPlugin {
     private static final ValueLayout.OfLong BE_WORD =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private long size;
-
-    public PatternPlugin() {}
+    public PatternPlugin() { super(null); }
 
     @Override public String name() { return "pattern"; }
-
-    @Override public String version() { return PluginVersion.VERSION; }
 
     @Override public String longname() { return "nbdkit pattern plugin"; }
 
     @Override public String description() {
         return "A read-only test disk: each 8-byte word holds its own offset (64-bit big-endian).";
-    }
-
-    @Override public String configHelp() { return "size=<SIZE>  (required) Size of the backing disk"; }
-
-    @Override public String magicConfigKey() { return "size"; }
-
-    @Override
-    public void config(String key, String value) {
-        if (key.equals("size")) size = Sizes.parse(value);
-        else throw new PluginException(Errno.EINVAL, "unknown parameter '" + key + "'");
     }
 
     @Override public Class<? extends Handle> handleType() { return PatternHandle.class; }

@@ -1,5 +1,6 @@
 package dev.jnbdkit.plugins.sh;
 
+import dev.jnbdkit.posix.ProcessCalls;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Nbdkit;
 import dev.jnbdkit.spi.PluginException;
@@ -13,7 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -145,11 +146,29 @@ final class ScriptRunner {
         for (Process p : List.copyOf(running)) kill(p);
     }
 
+    /**
+     * Kills the child and every descendant. A shell may fork between a look at its children and
+     * its death, and an orphan left so would hold the script's stdout open (the drain would wait
+     * for it, up to the orphan's own end): so the tree is first stopped (SIGSTOP) until no new
+     * process appears in it, then killed.
+     */
     private static void kill(Process p) {
-        List<ProcessHandle> tree = new ArrayList<>();
-        p.toHandle().descendants().forEach(tree::add);
-        p.destroyForcibly();
-        for (ProcessHandle h : tree) h.destroyForcibly();
+        final int SIGSTOP = 19;
+        Set<ProcessHandle> tree = new LinkedHashSet<>();
+        tree.add(p.toHandle());
+        for (int round = 0; round < 16; round++) {
+            boolean grew = false;
+            for (ProcessHandle h : List.copyOf(tree)) {
+                try {
+                    ProcessCalls.kill(h.pid(), SIGSTOP);
+                } catch (ProcessCalls.PosixException e) {
+                    // already gone
+                }
+                for (ProcessHandle d : h.descendants().toList()) grew |= tree.add(d);
+            }
+            if (!grew) break;
+        }
+        for (ProcessHandle h : tree) h.destroyForcibly(); // SIGKILL ends stopped processes too
         try {
             p.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
