@@ -5,6 +5,7 @@ import dev.jnbdkit.filters.common.BlockStates;
 import dev.jnbdkit.filters.common.ReadPolicy;
 import dev.jnbdkit.filters.common.Scratch;
 import dev.jnbdkit.filters.common.TempStore;
+import dev.jnbdkit.filters.common.WholeBlocks;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Extent;
@@ -108,30 +109,12 @@ final class Cache implements AutoCloseable {
                     store.read(buf.segment().asSlice(from - offset, to - from), from);
                     if (lru != null) lru.touch(b, runEnd);
                 } else {
-                    readFromPlugin(next, buf, offset, from, to, b, runEnd, keep);
+                    long first0 = b, runEnd0 = runEnd;
+                    WholeBlocks.read(next, buf, offset, from, to, blockStart(b), blockEnd(runEnd - 1),
+                            keep ? data -> storeClean(data, first0, runEnd0) : null);
                 }
                 b = runEnd;
             }
-        }
-    }
-
-    /** Plugin reads are of whole blocks (its block-size constraints are kept; cache-on-read needs them). */
-    private void readFromPlugin(Next next, IoBuffer buf, long offset, long from, long to,
-                                long b, long runEnd, boolean keep) {
-        long wholeFrom = blockStart(b), wholeTo = blockEnd(runEnd - 1);
-        if (from == wholeFrom && to == wholeTo) {
-            IoBuffer part = buf.slice(from - offset, to - from);
-            next.pread(part, from, 0);
-            if (keep) storeClean(part.segment(), b, runEnd);
-            return;
-        }
-        IoBuffer whole = Scratch.take(wholeTo - wholeFrom);
-        try {
-            next.pread(whole, wholeFrom, 0);
-            MemorySegment.copy(whole.segment(), from - wholeFrom, buf.segment(), from - offset, to - from);
-            if (keep) storeClean(whole.segment(), b, runEnd);
-        } finally {
-            whole.release();
         }
     }
 

@@ -5,6 +5,7 @@ import dev.jnbdkit.filters.common.BlockStates;
 import dev.jnbdkit.filters.common.ReadPolicy;
 import dev.jnbdkit.filters.common.Scratch;
 import dev.jnbdkit.filters.common.TempStore;
+import dev.jnbdkit.filters.common.WholeBlocks;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.CacheMode;
 import dev.jnbdkit.spi.Errno;
@@ -88,33 +89,14 @@ final class Overlay implements AutoCloseable {
             switch (s) {
                 case DATA -> store.read(part, from);
                 case ZERO, TRIMMED -> part.fill((byte) 0);
-                default -> readFromPlugin(next, buf, offset, from, to, b, runEnd, onRead.active());
+                default -> {
+                    // Not in the overlay: the plugin's whole blocks, copied in with cow-on-read.
+                    long first = b, last = runEnd;
+                    WholeBlocks.read(next, buf, offset, from, to, blockStart(b), blockEnd(runEnd - 1),
+                            onRead.active() ? data -> keep(data, first, last) : null);
+                }
             }
             b = runEnd;
-        }
-    }
-
-    /**
-     * [from, to) of the request lies in blocks [b, runEnd) that are not in the overlay. The plugin
-     * is asked for whole blocks (its own block-size constraints are kept, and cow-on-read needs
-     * them), except when the range already is whole blocks: then it reads into the request.
-     */
-    private void readFromPlugin(Next next, IoBuffer buf, long offset, long from, long to,
-                                long b, long runEnd, boolean copyIntoOverlay) {
-        long wholeFrom = blockStart(b), wholeTo = blockEnd(runEnd - 1);
-        if (from == wholeFrom && to == wholeTo) {
-            IoBuffer part = buf.slice(from - offset, to - from);
-            next.pread(part, from, 0);
-            if (copyIntoOverlay) keep(part.segment(), b, runEnd);
-            return;
-        }
-        IoBuffer whole = Scratch.take(wholeTo - wholeFrom);
-        try {
-            next.pread(whole, wholeFrom, 0);
-            MemorySegment.copy(whole.segment(), from - wholeFrom, buf.segment(), from - offset, to - from);
-            if (copyIntoOverlay) keep(whole.segment(), b, runEnd);
-        } finally {
-            whole.release();
         }
     }
 
