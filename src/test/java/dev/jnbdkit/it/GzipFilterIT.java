@@ -103,10 +103,10 @@ class GzipFilterIT extends ArchiveFilterItBase {
     void truncatedFile() {
         Path gz = ArchiveImages.gzip(ArchiveImages.disk(tmp, "cut.img"));
         Path cut = ArchiveImages.truncated(gz, "cut.gz", sizeOf(gz) / 2);
-        for (Impl impl : Impl.values()) {
-            String err = connectErrors(impl, args("--filter=gzip", "file", cut.toString()));
-            assertTrue(err.startsWith("error: gzip: inflate: "), impl + ": " + err);
-        }
+        // zlib's Z_BUF_ERROR, which has no text: nbdkit's "unknown error"
+        assertEquals("error: gzip: inflate: unknown error: -5", sameConnectError(args("--filter=gzip", "file", cut.toString())));
+        Path empty = ArchiveImages.truncated(gz, "empty.gz", 0);
+        assertEquals("error: gzip: inflate: unknown error: -5", sameConnectError(args("--filter=gzip", "file", empty.toString())));
     }
 
     @Test

@@ -163,6 +163,7 @@ class TarFilterIT extends ArchiveFilterItBase {
     /**
      * A member whose name needs a GNU long-name header: jnbdkit serves its data; nbdkit 1.32 takes
      * GNU tar's block number, which is that of the long-name header, and serves the wrong bytes.
+     * With a pax header (--format=posix) both are right.
      */
     @Test
     void longNames() throws IOException {
@@ -175,10 +176,15 @@ class TarFilterIT extends ArchiveFilterItBase {
                     "nbdcopy \"$uri\" " + tmp.resolve("long-out-" + format), "--filter=tar", "file", tar.toString(), "tar-entry=" + entry).ok().out();
             assertEquals("", ours);
             assertFilesEqual(disk, tmp.resolve("long-out-" + format));
-            String theirs = Cmd.of(Differential.NBDKIT, "-U", "-", "--filter=tar", "file", tar.toString(), "tar-entry=" + entry,
-                    "--run", "nbdcopy \"$uri\" " + tmp.resolve("theirs-" + format)).run().toString();
-            if (Files.exists(tmp.resolve("theirs-" + format))) {
-                assertNotEquals(ArchiveImages.sha256(disk), ArchiveImages.sha256(tmp.resolve("theirs-" + format)), theirs);
+            Path theirs = tmp.resolve("theirs-" + format);
+            Cmd.of(Differential.NBDKIT, "-U", "-", "--filter=tar", "file", tar.toString(), "tar-entry=" + entry,
+                    "--run", "nbdcopy \"$uri\" " + theirs).ok();
+            if (format.equals("gnu")) {
+                // nbdkit 1.32 serves the bytes from the long-name header on
+                assertNotEquals(ArchiveImages.sha256(disk), ArchiveImages.sha256(theirs), "nbdkit 1.32 got the GNU long name right");
+            } else {
+                // GNU tar's block number for a pax member is that of its own header: nbdkit is right
+                assertFilesEqual(disk, theirs);
             }
         }
     }

@@ -13,12 +13,17 @@ import java.util.zip.Inflater;
  * header CRC), the deflate data through the JDK's {@link Inflater} (zlib itself, in raw mode), then
  * the trailer's CRC-32 and length checks. What follows the first member is ignored. Errors carry
  * zlib's own texts ({@code incorrect header check}, {@code invalid block type}, {@code incorrect
- * data check}...). Data moves between native buffers: input from {@link Input}, output to
- * {@link Output}, {@link #CHUNK} bytes at a time.
+ * data check}...; a file cut short gets nbdkit's {@link #TRUNCATED}). Data moves between native
+ * buffers: input from {@link Input}, output to {@link Output}, {@link #CHUNK} bytes at a time.
  */
 final class GzipStream {
     /** Bytes read from the compressed file, and written to the output, at a time. */
-    static final int CHUNK = 128 * 1024;
+    static final int CHUNK = 1 << 20;
+    /**
+     * What zlib's inflate says of a file that ends before its stream does (Z_BUF_ERROR, which has
+     * no text of its own), as nbdkit reports it.
+     */
+    static final String TRUNCATED = "unknown error: -5";
 
     /** The compressed file. */
     interface Input {
@@ -71,7 +76,7 @@ final class GzipStream {
             if (inBuf.hasRemaining()) inflater.setInput(inBuf);
             while (!inflater.finished()) {
                 if (inflater.needsInput()) {
-                    if (!inBuf.hasRemaining() && !fill()) throw new GzipException("unexpected end of file");
+                    if (!inBuf.hasRemaining() && !fill()) throw new GzipException(TRUNCATED);
                     inflater.setInput(inBuf);
                 }
                 int n;
@@ -133,7 +138,7 @@ final class GzipStream {
 
     /** The next byte of the compressed file, added to {@code crc} if given. */
     private int byteOrEof(CRC32 crc) throws GzipException {
-        if (!inBuf.hasRemaining() && !fill()) throw new GzipException("unexpected end of file");
+        if (!inBuf.hasRemaining() && !fill()) throw new GzipException(TRUNCATED);
         int b = inBuf.get() & 0xff;
         if (crc != null) crc.update(b);
         return b;

@@ -36,6 +36,7 @@ final class XzHandle implements FilterHandle {
     private NextInputStream file;
     private SeekableXZInputStream xz;
     private BlockCache cache;
+    private long diskSize;
     private final byte[] stage = new byte[STEP];
 
     XzHandle(long maxBlock, int maxDepth) {
@@ -45,8 +46,8 @@ final class XzHandle implements FilterHandle {
 
     @Override
     public void prepare(Next next, boolean readonly) {
-        long size = next.getSize();
-        if (size < MAGIC.length) {
+        long fileSize = next.getSize();
+        if (fileSize < MAGIC.length) {
             Log.error("xz: file too short");
             throw new PluginException(Errno.EINVAL, "xz: not an xz file");
         }
@@ -55,27 +56,33 @@ final class XzHandle implements FilterHandle {
         if (!head.segment().asSlice(0, MAGIC.length).asByteBuffer().equals(java.nio.ByteBuffer.wrap(MAGIC))) {
             throw new PluginException(Errno.EINVAL, "xz: not an xz file");
         }
-        if ((size & 3) != 0) throw new PluginException(Errno.EINVAL, "xz: not an xz file: size is not a multiple of 4 bytes");
-        file = new NextInputStream(next, size);
-        try {
-            xz = new SeekableXZInputStream(file, -1, true, BasicArrayCache.getInstance());
-        } catch (NextInputStream.NextReadFailed e) {
-            throw e.failure;
-        } catch (IOException | RuntimeException e) {
-            throw new PluginException(Errno.EINVAL, "xz: cannot read the xz index: " + describe(e));
-        }
+        if ((fileSize & 3) != 0) throw new PluginException(Errno.EINVAL, "xz: not an xz file: size is not a multiple of 4 bytes");
+        file = new NextInputStream(next, fileSize);
+        xz = open(file);
         long largest = xz.getLargestBlockSize();
+        diskSize = xz.length();
         Log.debug("xz: size " + xz.length() + " bytes (" + mib(xz.length()) + "M)");
         Log.debug("xz: " + xz.getStreamCount() + " streams, " + xz.getBlockCount() + " blocks");
         Log.debug("xz: maximum uncompressed block size " + largest + " bytes (" + mib(largest) + "M)");
         if (maxBlock < largest) {
             throw new PluginException(Errno.EINVAL, "xz file largest block is bigger than maxblock\n"
                     + "Either recompress the xz file with smaller blocks (see nbdkit-xz-filter(1))\n"
-                    + "or make the 'xz-max-block' parameter bigger.\n"
-                    + "Maximum block size is " + largest + " bytes\n"
-                    + "Maximum permitted is " + maxBlock + " bytes");
+                    + "or make maxblock parameter bigger.\n"
+                    + "maxblock = " + maxBlock + " (bytes)\n"
+                    + "largest block in xz file = " + largest + " (bytes)");
         }
         cache = new BlockCache(maxDepth, largest);
+    }
+
+    /** Reads the index (and checks the stream headers and footers) of the xz file. */
+    private static SeekableXZInputStream open(NextInputStream file) {
+        try {
+            return new SeekableXZInputStream(file, -1, true, BasicArrayCache.getInstance());
+        } catch (NextInputStream.NextReadFailed e) {
+            throw e.failure;
+        } catch (IOException | RuntimeException e) {
+            throw new PluginException(Errno.EINVAL, "xz: cannot read the xz index: " + describe(e));
+        }
     }
 
     @Override
@@ -86,7 +93,7 @@ final class XzHandle implements FilterHandle {
         cache = null;
     }
 
-    @Override public long getSize(Next next) { return xz.length(); }
+    @Override public long getSize(Next next) { return diskSize; }
 
     @Override
     public String exportDescription(Next next) {
@@ -105,6 +112,7 @@ final class XzHandle implements FilterHandle {
         lock.lock();
         try {
             file.use(next);
+            if (xz == null) xz = open(file);
             MemorySegment dst = buf.segment();
             long done = 0, count = dst.byteSize();
             while (done < count) {
@@ -136,13 +144,27 @@ final class XzHandle implements FilterHandle {
             }
             return s;
         } catch (NextInputStream.NextReadFailed e) {
-            cache.drop(s);
+            failed(s);
             throw e.failure;
         } catch (IOException | RuntimeException e) {
-            cache.drop(s);
+            failed(s);
             throw new PluginException(Errno.EIO, "xz: could not decompress block " + block + " (uncompressed offset "
                     + start + "): " + describe(e));
         }
+    }
+
+    /**
+     * A block could not be decoded: its slot is emptied, and the decoder dropped (it would throw
+     * the same exception for every later read) and made again, from the index, by the next read.
+     */
+    private void failed(BlockCache.Slot s) {
+        cache.drop(s);
+        try {
+            xz.close(false);
+        } catch (IOException ignored) {
+            // nothing of ours to release: the next layer stays open
+        }
+        xz = null;
     }
 
     private static String describe(Exception e) {

@@ -92,9 +92,9 @@ class GzipStreamTest {
         assertEquals("incorrect data check", fail(patch(gz, gz.length - 8, gz[gz.length - 8] ^ 1)));
         assertEquals("incorrect length check", fail(patch(gz, gz.length - 1, gz[gz.length - 1] ^ 1)));
         assertEquals("invalid block type", fail(patch(gz, 10, 0x07)));
-        assertEquals("unexpected end of file", fail(Arrays.copyOf(gz, gz.length / 2)));
-        assertEquals("unexpected end of file", fail(Arrays.copyOf(gz, gz.length - 3)));
-        assertEquals("unexpected end of file", fail(new byte[0]));
+        assertEquals(GzipStream.TRUNCATED, fail(Arrays.copyOf(gz, gz.length / 2)));
+        assertEquals(GzipStream.TRUNCATED, fail(Arrays.copyOf(gz, gz.length - 3)));
+        assertEquals(GzipStream.TRUNCATED, fail(new byte[0]));
     }
 
     static byte[] patch(byte[] b, int at, int value) {
