@@ -16,16 +16,37 @@ import java.util.Map;
  * as a client that cannot connect and an error logged by the server.
  */
 abstract class ArchiveFilterItBase extends FilterItBase {
-    /** The error lines of a server whose client could not connect (the filter failed in prepare). */
+    /**
+     * The errors of a server whose client could not connect (the filter failed in prepare): each
+     * message once (nbdinfo tries twice), from {@code error: } on, with its continuation lines.
+     */
     String connectErrors(Impl impl, List<String> args) {
         Server s = start(impl, args);
         try {
             Cmd.Result r = Cmd.of("nbdinfo", s.uri()).run();
             assertTrue(r.exit() != 0, "the connection should fail\n" + r);
-            return String.join("\n", errors(s));
+            return String.join("\n", messages(s.stderr()));
         } finally {
             s.stop();
         }
+    }
+
+    /** The {@code error: } messages of a server's stderr, each once, multi-line ones whole. */
+    static java.util.Set<String> messages(String stderr) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        StringBuilder current = null;
+        for (String line : stderr.split("\n")) {
+            int i = line.indexOf("error: ");
+            if (line.matches("^j?nbdkit: .*") || i >= 0) {
+                if (current != null) out.add(current.toString());
+                current = i >= 0 ? new StringBuilder(line.substring(i)) : null;
+            } else if (current != null) {
+                current.append('\n').append(line);
+            }
+        }
+        if (current != null) out.add(current.toString());
+        out.removeIf(m -> m.contains("handshake") || m.contains("Connection reset by peer") || m.contains("Broken pipe"));
+        return out;
     }
 
     /** {@link #connectErrors} under both servers, which must be the same; returns them. */

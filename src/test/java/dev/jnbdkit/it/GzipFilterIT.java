@@ -72,7 +72,8 @@ class GzipFilterIT extends ArchiveFilterItBase {
             Server s = Server.startAndWait(argv, sock(impl.name()), 0);
             Cmd.Result r = Cmd.of("nbdinfo", s.uri()).run();
             assertTrue(r.exit() != 0, r.toString());
-            assertEquals(List.of("error: mkostemp: /nonexistent-tmpdir: No such file or directory"), errors(s), impl.toString());
+            assertEquals(List.of("error: mkostemp: /nonexistent-tmpdir: No such file or directory"),
+                    List.copyOf(messages(s.stderr())), impl.toString());
             s.stop();
         }
     }
