@@ -38,8 +38,11 @@ class TarFilterIT extends ArchiveFilterItBase {
         for (String format : new String[] {"gnu", "ustar", "posix"}) {
             Path tar = archive("disk-" + format + ".tar", format);
             Path disk = tmp.resolve("src-disk-" + format + ".tar/disk.img");
+            // can_fast_zero is left out: the file plugins differ on it (jnbdkit's advertises fast
+            // zero on a regular file, nbdkit 1.32's does not), with or without the filter.
             String out = same(args("--filter=tar", "file", tar.toString(), "tar-entry=disk.img"),
-                    s -> info(s) + map(s) + py(s, XzFilterIT.randomReads(disk, 100)));
+                    s -> info(s).replaceAll("\t\"can_fast_zero\": (true|false),\n", "") + map(s)
+                            + py(s, XzFilterIT.randomReads(disk, 100)));
             assertTrue(out.contains("reads ok; sha256 " + ArchiveImages.sha256(disk)), format + "\n" + out);
             assertTrue(out.contains("\"is_read_only\": false"), out);
             String sub = same(args("--filter=tar", "file", tar.toString(), "tar-entry=sub/other.img"), s -> py(s, """
