@@ -1,11 +1,11 @@
 package dev.jnbdkit.filters.xz;
 
-import dev.jnbdkit.filters.FilterArgs;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
 import dev.jnbdkit.spi.NextBackend;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
@@ -36,7 +36,7 @@ public final class XzFilter implements Filter {
         switch (key) {
             case "xz-max-block" -> maxBlock = Sizes.parse(value);
             case "xz-max-depth" -> {
-                long n = FilterArgs.parseUnsigned("xz-max-depth", value);
+                long n = Numbers.parseUnsigned("xz-max-depth", value);
                 if (n == 0) throw new PluginException(Errno.EINVAL, "'xz-max-depth' parameter must be >= 1");
                 // Each slot is a block of memory: more than this many could never be allocated.
                 maxDepth = (int) Math.min(n, 1 << 20);
