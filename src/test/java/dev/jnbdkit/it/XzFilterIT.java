@@ -109,6 +109,14 @@ class XzFilterIT extends ArchiveFilterItBase {
         same(args("--filter=xz", "file", xz.toString(), "xz-max-block=" + sizeOf(disk)), s -> py(s, "print(size)"));
     }
 
+    /** xz of an empty file: a stream with no blocks is an empty disk. */
+    @Test
+    void emptyFile() {
+        Path empty = file("empty.img", 0);
+        Path xz = ArchiveImages.xz(empty, 0);
+        assertEquals("0\n", same(args("--filter=xz", "file", xz.toString()), s -> py(s, "print(size)")));
+    }
+
     // ---- bad input -----------------------------------------------------------------------------
 
     @Test
