@@ -85,8 +85,19 @@ FILTER_ARGS = {
     "nofilter": ["--filter=nofilter"],
     "cow": ["--filter=cow"],
     "cache": ["--filter=cache", "cache-on-read=true"],
+    "xz": ["--filter=xz"],
 }
 FILTER_BASE = []  # [path, size] of the file under the filters, set by main()
+# The xz part: --filter=xz over `file IMAGE.xz`, IMAGE compressible data (random, 16-letter text
+# and zeros in each MiB) compressed by `xz -1 --block-size=1MiB`, so a 4K random read decodes one
+# 1 MiB block (nbdkit's and jnbdkit's block caches hold 8 blocks: nearly every read misses).
+FILTER_WORKLOADS["xz"] = [
+    ("xz-out", "nbdcopy out through the xz filter, 4 conns", "out", None, None, None),
+    ("xz-r1m", "1M read QD4 through the xz filter", "fio", "read", "1m", 4),
+    ("xz-rr4k", "4K randread QD16 through the xz filter", "fio", "randread", "4k", 16),
+]
+XZ_BLOCK = MIB
+FILTER_FILES = {}  # filter -> [path, uncompressed size] for filters over a file of their own (xz)
 
 
 def log(*a):
@@ -111,7 +122,8 @@ def plugin_args(plugin, size):
     if plugin in FILTER_ARGS:
         # nbdkit takes filter parameters after the plugin: --filter=X file PATH [filter params]
         a = FILTER_ARGS[plugin]
-        return a[:1] + ["file", FILTER_BASE[0]] + a[1:]
+        path = FILTER_FILES.get(plugin, FILTER_BASE)[0]
+        return a[:1] + ["file", path] + a[1:]
     if plugin in ("memory", "tls"):
         return ["memory", "size=%s" % size]
     return ["python", find_ramdisk(), "size=%s" % size]
@@ -281,7 +293,7 @@ def filter_rounds(plugin, cfg, tmp, results):
     """cfg.rounds rounds of the filter's workloads (FILTER_WORKLOADS) on a fresh pair of servers,
     alternating which server goes first, as the plugin rounds do. The warm-up reads only the last
     16 MiB (fio --offset), so the cache's cold row still reads a nearly empty cache."""
-    size = FILTER_BASE[1]
+    size = FILTER_FILES.get(plugin, FILTER_BASE)[1]
     for r in range(cfg.rounds):
         order = SERVERS if r % 2 == 0 else SERVERS[::-1]
         log("[%s] round %d/%d: starting servers" % (plugin, r + 1, cfg.rounds))
@@ -314,6 +326,8 @@ def filter_rows(results):
     rows = []
     for plugin, workloads in FILTER_WORKLOADS.items():
         what = "`file`, no filter" if not FILTER_ARGS[plugin] else "`--filter=%s` over `file`" % plugin
+        if plugin == "xz":
+            what = "`--filter=xz` over `file` (1 MiB blocks)"
         for wid, label, kind, rw, bs, qd in workloads:
             vals = results.get((plugin, wid))
             if not vals:
@@ -332,6 +346,21 @@ def filter_rows(results):
             rows.append(("`--filter=nofilter` ÷ no filter (jnbdkit only)", label, "", "", "%.2f×" % ratio, "",
                          "within noise of 1.0×", "met" if ratio >= 0.9 else "**MISSED**"))
     return rows
+
+
+def make_xz_image(path, size):
+    """SIZE bytes of compressible data (per MiB: 256K random, 512K of 16 letters, 256K zeros),
+    compressed to PATH by xz with XZ_BLOCK-sized blocks; the data file is removed."""
+    raw = path[:-3]
+    letters = bytes.maketrans(bytes(range(256)), bytes(b"abcdefghijklmnop"[i % 16] for i in range(256)))
+    with open(raw, "wb") as w:
+        for _ in range(size // MIB):
+            w.write(os.urandom(256 * 1024))
+            w.write(os.urandom(512 * 1024).translate(letters))
+            w.write(bytes(256 * 1024))
+    subprocess.run(["xz", "-1", "-T2", "-f", "--block-size=%d" % XZ_BLOCK, raw], check=True, timeout=1200)
+    if os.path.exists(raw):
+        os.unlink(raw)
 
 
 def timed(cmd, env, cwd):
@@ -627,8 +656,8 @@ def parse_size(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="a ~3-minute smoke run")
-    ap.add_argument("--only", default="python,memory,tls,startup,rss,filters",
-                    help="comma list of parts: python, memory, tls, startup, rss, filters (default: all)")
+    ap.add_argument("--only", default="python,memory,tls,startup,rss,filters,xz",
+                    help="comma list of parts: python, memory, tls, startup, rss, filters, xz (default: all)")
     ap.add_argument("--filter-size", default=None,
                     help="size of the file under the filters part (default 1G, --quick 256M)")
     ap.add_argument("--output", default=os.path.join(HOME, "docs", "benchmarks.md"))
@@ -695,12 +724,23 @@ def main():
                     w.write(r.read(MIB))
             FILTER_BASE[:] = [base, filter_size]
             for p in FILTER_WORKLOADS:
-                filter_rounds(p, cfg, tmp, results)
+                if p not in ("xz",):
+                    filter_rounds(p, cfg, tmp, results)
+        if "xz" in parts:
+            shm = "/dev/shm" if os.path.isdir("/dev/shm") else tmp
+            image = os.path.join(shm, "jnbdkit-bench-xz.%d.img.xz" % os.getpid())
+            log("writing %d MiB of compressible data and compressing it to %s" % (filter_size // MIB, image))
+            make_xz_image(image, filter_size)
+            FILTER_FILES["xz"] = [image, filter_size]
+            filter_rounds("xz", cfg, tmp, results)
     finally:
         if srcfile and os.path.exists(srcfile):
             os.unlink(srcfile)
         if FILTER_BASE and os.path.exists(FILTER_BASE[0]):
             os.unlink(FILTER_BASE[0])
+        for path, _ in FILTER_FILES.values():
+            if os.path.exists(path):
+                os.unlink(path)
     elapsed = time.monotonic() - t0
     if "filters" in parts:
         notes.append("Filter rows: `file BASE` alone and `--filter=nofilter file BASE` (what a pass-through layer "
@@ -709,6 +749,11 @@ def main():
                      "cache are in /var/tmp (each server's default). cow: fio writes into the overlay "
                      "(4K writes are read-modify-writes of 64K blocks), then reads through it. cache: a "
                      "fresh cache each round, read once cold (filling it), then warm. No targets." % (filter_size // MIB))
+    if "xz" in parts:
+        notes.append("xz rows: `--filter=xz file IMAGE.xz` on both servers, IMAGE %d MiB of compressible data "
+                     "(in each MiB: 256 KiB random, 512 KiB of random letters from 16, 256 KiB of zeros) made "
+                     "by `xz -1 --block-size=1MiB` in /dev/shm; both filters keep 8 blocks per connection "
+                     "(jnbdkit decodes with XZ for Java, nbdkit with liblzma). No targets." % (filter_size // MIB))
     if "tls" in parts:
         notes.append("TLS rows: the memory plugin with `--tls=require --tls-psk=FILE`, nbdcopy over "
                      "`nbds+unix://` with `tls-psk-file` (TLS 1.3 PSK; jnbdkit: BouncyCastle with the "

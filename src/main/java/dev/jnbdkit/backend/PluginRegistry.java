@@ -47,6 +47,7 @@ public final class PluginRegistry {
             Map.entry("exportname", "dev.jnbdkit.filters.exportname.ExportNameFilter"),
             Map.entry("extentlist", "dev.jnbdkit.filters.extentlist.ExtentListFilter"),
             Map.entry("fua", "dev.jnbdkit.filters.fua.FuaFilter"),
+            Map.entry("gzip", "dev.jnbdkit.filters.gzip.GzipFilter"),
             Map.entry("ip", "dev.jnbdkit.filters.ip.IpFilter"),
             Map.entry("limit", "dev.jnbdkit.filters.limit.LimitFilter"),
             Map.entry("log", "dev.jnbdkit.filters.log.LogFilter"),
@@ -66,8 +67,10 @@ public final class PluginRegistry {
             Map.entry("retry-request", "dev.jnbdkit.filters.retryrequest.RetryRequestFilter"),
             Map.entry("stats", "dev.jnbdkit.filters.stats.StatsFilter"),
             Map.entry("swab", "dev.jnbdkit.filters.swab.SwabFilter"),
+            Map.entry("tar", "dev.jnbdkit.filters.tar.TarFilter"),
             Map.entry("tls-fallback", "dev.jnbdkit.filters.tlsfallback.TlsFallbackFilter"),
-            Map.entry("truncate", "dev.jnbdkit.filters.truncate.TruncateFilter"));
+            Map.entry("truncate", "dev.jnbdkit.filters.truncate.TruncateFilter"),
+            Map.entry("xz", "dev.jnbdkit.filters.xz.XzFilter"));
 
     private PluginRegistry() {}
 

@@ -17,7 +17,10 @@ public final class Clients {
             Map.entry("qemu-io", "qemu-utils"),
             Map.entry("qemu-nbd", "qemu-utils"),
             Map.entry("fio", "fio"),
+            Map.entry("gzip", "gzip"),
             Map.entry("systemd-socket-activate", "systemd"),
+            Map.entry("tar", "tar"),
+            Map.entry("xz", "xz-utils"),
             Map.entry("cmp", "diffutils"),
             Map.entry("python3", "python3"));
 
