@@ -18,7 +18,7 @@ import java.util.Map;
  * to reach it with boto3: credentials in the environment (the S3 plugin's documented way), no
  * proxy, no configuration files of the user running the tests.
  */
-final class S3Fake implements AutoCloseable {
+public final class S3Fake implements AutoCloseable {
     static final Path SCRIPT = Server.home().resolve("src/test/resources/s3/fakes3.py");
     static final String ACCESS_KEY_ID = "AKIAJNBDKITTESTKEY01";
     static final String SECRET_ACCESS_KEY = "jnbdkit/test/secret/key/not/checked";
@@ -33,7 +33,7 @@ final class S3Fake implements AutoCloseable {
     }
 
     /** Starts the fake and waits until it listens (its port file is written after bind). */
-    static S3Fake start(Path dir) throws IOException, InterruptedException {
+    public static S3Fake start(Path dir) throws IOException, InterruptedException {
         Cmd.Result boto = Cmd.of(Clients.PYTHON, "-c", "import boto3").run();
         if (boto.exit() != 0) {
             throw new AssertionError("python3 module 'boto3' is missing (Debian package: python3-boto3); "
@@ -55,10 +55,10 @@ final class S3Fake implements AutoCloseable {
     }
 
     /** The {@code endpoint-url=} the S3 plugin gets. */
-    String endpoint() { return "http://127.0.0.1:" + port; }
+    public String endpoint() { return "http://127.0.0.1:" + port; }
 
     /** The environment boto3 needs (set on both servers): credentials, region, nothing of the user's. */
-    static Map<String, String> environment() {
+    public static Map<String, String> environment() {
         return Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY,
                 "AWS_DEFAULT_REGION", "us-east-1", "AWS_CONFIG_FILE", "/nonexistent/aws-config",
                 "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials", "AWS_EC2_METADATA_DISABLED", "true",
@@ -66,22 +66,22 @@ final class S3Fake implements AutoCloseable {
     }
 
     /** Proxy variables a server must not inherit (boto3 would send the requests there). */
-    static final java.util.List<String> PROXY_VARIABLES =
+    public static final java.util.List<String> PROXY_VARIABLES =
             java.util.List.of("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY");
 
     /** Stores an object directly (no signature). */
-    void put(String bucket, String key, byte[] data) throws IOException, InterruptedException {
+    public void put(String bucket, String key, byte[] data) throws IOException, InterruptedException {
         send(HttpRequest.newBuilder(URI.create(endpoint() + "/_fake/object/" + bucket + "/" + key))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(data)));
     }
 
     /** Forgets every object, key id and count. */
-    void reset() throws IOException, InterruptedException {
+    public void reset() throws IOException, InterruptedException {
         send(HttpRequest.newBuilder(URI.create(endpoint() + "/_fake/reset")).POST(HttpRequest.BodyPublishers.noBody()));
     }
 
     /** {@code objects} (bucket, key, size, sha256), {@code access_keys}, {@code counts} by operation. */
-    Json state() throws IOException, InterruptedException {
+    public Json state() throws IOException, InterruptedException {
         return Json.parse(send(HttpRequest.newBuilder(URI.create(endpoint() + "/_fake/state")).GET()));
     }
 
