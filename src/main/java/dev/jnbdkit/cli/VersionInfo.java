@@ -88,7 +88,7 @@ public final class VersionInfo {
         m.put("version", NBDKIT_COMPAT_VERSION);
         m.put("version_major", Integer.toString(NBDKIT_COMPAT_MAJOR));
         m.put("version_minor", Integer.toString(NBDKIT_COMPAT_MINOR));
-        m.put("zstd", "no");
+        m.put("zstd", dev.jnbdkit.plugins.memory.Allocators.zstdAvailable() ? "yes" : "no");
         return m;
     }
 
