@@ -28,8 +28,21 @@ final class ZstdLib {
     /** nbdkit's allocator compresses at zstd's default level. */
     static final int LEVEL = 3;
 
-    private static final class Handles {
+    /** The library alone (dlopen, no downcall handles: those cost tens of ms to make at first). */
+    private static final class Lib {
         static final SymbolLookup LIB = open();
+
+        private static SymbolLookup open() {
+            try {
+                return SymbolLookup.libraryLookup("libzstd.so.1", Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new PluginException(Errno.ENOENT,
+                        "allocator=zstd: cannot load libzstd.so.1 (Debian package libzstd1): " + e.getMessage());
+            }
+        }
+    }
+
+    private static final class Handles {
         static final Linker L = Linker.nativeLinker();
         // critical(true): heap arrays (the compressed pages) go to the library without a copy
         static final Linker.Option HEAP = Linker.Option.critical(true);
@@ -43,17 +56,8 @@ final class ZstdLib {
         static final MethodHandle IS_ERROR = h("ZSTD_isError", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         static final MethodHandle ERROR_NAME = h("ZSTD_getErrorName", FunctionDescriptor.of(ADDRESS, JAVA_LONG));
 
-        private static SymbolLookup open() {
-            try {
-                return SymbolLookup.libraryLookup("libzstd.so.1", Arena.global());
-            } catch (IllegalArgumentException e) {
-                throw new PluginException(Errno.ENOENT,
-                        "allocator=zstd: cannot load libzstd.so.1 (Debian package libzstd1): " + e.getMessage());
-            }
-        }
-
         private static MethodHandle h(String name, FunctionDescriptor d, Linker.Option... o) {
-            return L.downcallHandle(LIB.findOrThrow(name), d, o);
+            return L.downcallHandle(Lib.LIB.findOrThrow(name), d, o);
         }
     }
 
@@ -63,7 +67,7 @@ final class ZstdLib {
     /** Whether libzstd can be loaded here ({@code --dump-plugin}'s {@code zstd=}). */
     static boolean available() {
         try {
-            return Handles.LIB != null;
+            return Lib.LIB != null;
         } catch (PluginException | ExceptionInInitializerError | NoClassDefFoundError e) {
             return false;
         }
