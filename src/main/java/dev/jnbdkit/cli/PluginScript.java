@@ -26,7 +26,8 @@ import java.util.Set;
  * name is never looked up as a script.
  *
  * @param path     the script
- * @param language the language plugin its shebang names (a built-in plugin, python or sh)
+ * @param language the language plugin its shebang names (python: the one built-in plugin that loads a
+ *                 script as code)
  */
 record PluginScript(Path path, String language) {
 
@@ -75,16 +76,22 @@ record PluginScript(Path path, String language) {
                     + ": not a plugin script: its first line must name nbdkit and a language plugin,"
                     + " as in #!/usr/sbin/nbdkit python");
         }
+        if (language.equals("sh") || language.equals("eval")) {
+            // the sh plugin executes its script, so the kernel would start the shebang's nbdkit
+            // again with the same script: under nbdkit that recursion never ends
+            throw new Main.Fatal("cannot open plugin '" + name + "': " + path + " is written for nbdkit's " + language
+                    + " plugin, which executes its script through the shebang line, and that line names nbdkit:"
+                    + " run it as '" + language + " SCRIPT' with an interpreter in its first line instead");
+        }
         if (!PluginRegistry.builtinNames().contains(language) || !SCRIPT_LANGUAGES.contains(language)) {
             throw new Main.Fatal("cannot open plugin '" + name + "': " + path + " is written for nbdkit's "
-                    + language + " plugin, which jnbdkit does not have (it has "
-                    + String.join(" and ", SCRIPT_LANGUAGES) + ")");
+                    + language + " plugin, which jnbdkit does not have (it runs plugin scripts written in Python)");
         }
         return new PluginScript(path, language);
     }
 
-    /** The built-in plugins that take a script as their first argument. */
-    static final Set<String> SCRIPT_LANGUAGES = new java.util.TreeSet<>(List.of("python", "sh"));
+    /** The built-in plugins that load a plugin script as code (sh executes it instead: see {@link #of}). */
+    static final Set<String> SCRIPT_LANGUAGES = Set.of("python");
 
     private static String firstLine(byte[] head) {
         int end = 0;

@@ -80,7 +80,11 @@ class PluginScriptTest {
         Path q = script(tmp, "bar", "#!/usr/bin/python3", "rwxr-xr-x");
         e = assertThrows(Main.Fatal.class, () -> PluginScript.of("bar", q));
         assertTrue(e.getMessage().contains("not a plugin script"), e.getMessage());
-        assertEquals(new PluginScript(p, "sh"), PluginScript.of("foo", script(tmp, "foo", "#!/usr/sbin/nbdkit sh", "rwxr-xr-x")));
+        assertEquals(new PluginScript(p, "python"), PluginScript.of("foo", script(tmp, "foo", "#!/usr/sbin/nbdkit python", "rwxr-xr-x")));
+        // the sh plugin would execute it through its shebang: nbdkit again, without end
+        Path r = script(tmp, "baz", "#!/usr/sbin/nbdkit sh", "rwxr-xr-x");
+        e = assertThrows(Main.Fatal.class, () -> PluginScript.of("baz", r));
+        assertTrue(e.getMessage().contains("executes its script through the shebang line"), e.getMessage());
     }
 
     @Test

@@ -31,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PluginScriptIT extends ItBase {
     static final Path NBDKIT_S3 = Path.of("/usr/lib/x86_64-linux-gnu/nbdkit/plugins/nbdkit-S3-plugin");
     static final Path PROBE = Server.home().resolve("src/test/resources/pyconf/clients/probe.py");
-    static final int OBJECT = 256 * 1024;
-    static final int SIZE = 4 * 1024 * 1024;
+    /** nbdkit (1.32 and jnbdkit alike) refuse a minimum block size over 64K: object-size is the S3 plugin's minimum. */
+    static final int OBJECT = 64 * 1024;
+    static final int SIZE = 2 * 1024 * 1024;
 
     private static void requireS3Script() {
         assertTrue(Files.isExecutable(NBDKIT_S3), NBDKIT_S3 + " is missing (Debian package: nbdkit-plugin-python)");
@@ -131,8 +132,8 @@ class PluginScriptIT extends ItBase {
             assertEquals(answers[Impl.NBDKIT.ordinal()], answers[Impl.JNBDKIT.ordinal()], "expected = nbdkit, actual = jnbdkit");
             assertEquals(objects[Impl.NBDKIT.ordinal()], objects[Impl.JNBDKIT.ordinal()], "objects in the store differ");
             String o = objects[Impl.JNBDKIT.ordinal()];
-            // 16 objects written; block 2 (zeroed whole) and blocks 4, 5 (trimmed) deleted
-            assertEquals(13, o.lines().count(), o);
+            // 32 objects written; block 2 (zeroed whole) and blocks 4, 5 (trimmed) deleted
+            assertEquals(29, o.lines().count(), o);
             assertFalse(o.contains("d1/0000000000000002"), o);
             assertFalse(o.contains("d1/0000000000000004"), o);
             assertTrue(o.contains("d1/0000000000000003"), o);
@@ -188,7 +189,7 @@ class PluginScriptIT extends ItBase {
     }
 
     @Test
-    void scriptsInJnbdkitsPluginDirectoryInEachLanguage() throws Exception {
+    void scriptsInJnbdkitsPluginDirectory() throws Exception {
         String tag = Long.toString(ProcessHandle.current().pid()) + System.nanoTime() % 100000;
         String py = "itpy" + tag, sh = "itsh" + tag, perl = "itperl" + tag, plain = "itplain" + tag, nul = "null";
         List<Path> made = new ArrayList<>();
@@ -220,13 +221,15 @@ class PluginScriptIT extends ItBase {
                     + "print(h.get_size(), bytes(h.pread(4, 0)))\"";
             String out = Server.captive(read, py, "size=12345").env("JNBDKIT_PYTHON", Clients.PYTHON).ok().out();
             assertTrue(out.contains("12345 b'PPPP'"), out);
-            out = Server.captive(read, sh).ok().out();
-            assertTrue(out.contains("65536 b'SSSS'"), out);
             // a built-in name is never looked up as a script
             out = Server.captive(read, nul, "size=4096").ok().out();
             assertTrue(out.contains("4096 b'\\x00\\x00\\x00\\x00'"), out);
 
-            Cmd.Result r = Server.captive("true", perl).exit(1);
+            // a sh-plugin script would be executed through its shebang, nbdkit again (nbdkit hangs recursing)
+            Cmd.Result r = Server.captive("true", sh).exit(1);
+            assertTrue(r.out().contains("is written for nbdkit's sh plugin, which executes its script through the shebang line"),
+                    r.out());
+            r = Server.captive("true", perl).exit(1);
             assertTrue(r.out().contains("cannot open plugin '" + perl + "': " + made.get(2)
                     + " is written for nbdkit's perl plugin, which jnbdkit does not have"), r.out());
             // not executable: not a plugin script (nbdkit passes over it too)
