@@ -65,6 +65,8 @@ public final class Main {
             return e.report(out, System.err);
         }
         if (Help.printInformational(o, out)) return 0;
+        // nbdkit-NAME-plugin in a plugin directory: its language plugin, the script first
+        o = PluginScript.resolve(o);
         if (o.execution().user() != null || o.execution().group() != null) {
             throw new Fatal("-u/--user and -g/--group are not supported yet: start the server as that user");
         }
@@ -339,7 +341,9 @@ public final class Main {
                 throw new Fatal(e.getMessage());
             }
         }
-        throw new Fatal("cannot open plugin '" + name + "': no such built-in plugin or plugin jar\n"
+        throw new Fatal("cannot open plugin '" + name + "': no such built-in plugin, plugin jar or plugin script"
+                + (PluginScript.isShortName(name) ? " (nbdkit-" + name + "-plugin in " + VersionInfo.pluginDirs().stream()
+                        .map(Path::toString).collect(java.util.stream.Collectors.joining(" or ")) + ")" : "") + "\n"
                 + "Use '" + Log.program() + " --help' or read the nbdkit(1) manual page for documentation.");
     }
 

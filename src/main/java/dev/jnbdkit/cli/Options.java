@@ -38,6 +38,12 @@ public record Options(
 
     public int effectiveThreads() { return threads > 0 ? threads : DEFAULT_THREADS; }
 
+    /** The same options serving another plugin (a plugin script runs through its language plugin). */
+    public Options withPlugin(String otherPlugin, List<String> otherArgs) {
+        return new Options(otherPlugin, List.copyOf(otherArgs), filters, readonly, exportName, threads, python,
+                listen, tls, protocol, execution, info);
+    }
+
     /**
      * Where clients come from.
      *

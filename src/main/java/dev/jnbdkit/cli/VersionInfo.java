@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -77,6 +78,7 @@ public final class VersionInfo {
         m.put("libdir", home.resolve("lib").toString());
         m.put("mandir", home.resolve("share/man").toString());
         m.put("name", "jnbdkit");
+        m.put("nbdkit_plugindir", nbdkitPluginDir().toString());
         m.put("plugindir", home.resolve("lib/plugins").toString());
         m.put("root_tls_certificates_dir", "/etc/pki/nbdkit");
         m.put("sbindir", home.resolve("bin").toString());
@@ -86,8 +88,30 @@ public final class VersionInfo {
         m.put("version", NBDKIT_COMPAT_VERSION);
         m.put("version_major", Integer.toString(NBDKIT_COMPAT_MAJOR));
         m.put("version_minor", Integer.toString(NBDKIT_COMPAT_MINOR));
-        m.put("zstd", "no");
+        m.put("zstd", dev.jnbdkit.plugins.memory.Allocators.zstdAvailable() ? "yes" : "no");
         return m;
+    }
+
+    /**
+     * Where plugin scripts ({@code nbdkit-NAME-plugin}) are looked for, in order: jnbdkit's
+     * {@code plugindir}, then nbdkit's ({@code nbdkit_plugindir}).
+     */
+    static List<Path> pluginDirs() {
+        return List.of(home().resolve("lib/plugins"), nbdkitPluginDir());
+    }
+
+    /**
+     * nbdkit's plugin directory: the first that exists of Debian's multiarch one
+     * ({@code /usr/lib/x86_64-linux-gnu/nbdkit/plugins}), Fedora's ({@code /usr/lib64/...}), and
+     * the plain and {@code /usr/local} ones; Debian's when none does. Found without running nbdkit
+     * (start-up time), so only these locations count.
+     */
+    static Path nbdkitPluginDir() {
+        String triplet = hostCpu() + "-" + hostOs();
+        List<Path> candidates = List.of(Path.of("/usr/lib", triplet, "nbdkit/plugins"), Path.of("/usr/lib64/nbdkit/plugins"),
+                Path.of("/usr/lib/nbdkit/plugins"), Path.of("/usr/local/lib/nbdkit/plugins"));
+        for (Path p : candidates) if (Files.isDirectory(p)) return p;
+        return candidates.getFirst();
     }
 
     static Path home() {

@@ -62,7 +62,7 @@ public final class DataPlugin implements Plugin {
     @Override public void dumpPlugin(PrintStream out) {
         out.println("data_base64=yes");
         out.println("mlock=yes");
-        out.println("zstd=no");
+        out.println("zstd=" + (Allocators.zstdAvailable() ? "yes" : "no"));
     }
 
     @Override

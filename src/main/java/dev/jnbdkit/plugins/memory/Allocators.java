@@ -14,7 +14,7 @@ import dev.jnbdkit.spi.Sizes;
 public final class Allocators {
     private Allocators() {}
 
-    /** A parsed {@code allocator=TYPE[,mlock=BOOL]}: {@code sparse} or {@code malloc}. */
+    /** A parsed {@code allocator=TYPE[,mlock=BOOL]}: {@code sparse}, {@code malloc} or {@code zstd}. */
     public record Allocator(String type, boolean mlock) {
         public static final Allocator SPARSE = new Allocator("sparse", false);
 
@@ -27,15 +27,13 @@ public final class Allocators {
      * {@code allocator=VALUE} as nbdkit reads it: the type, then comma-separated parameters, of
      * which only malloc takes one ({@code mlock}, a boolean; bare {@code mlock} means true). A
      * bad parameter gets nbdkit's two lines: what is wrong, then {@code unknown allocator "VALUE"}.
-     * {@code zstd} is refused (not built: {@code --dump-plugin} says {@code zstd=no}).
+     * {@code zstd} needs the system's libzstd (loaded when the store is made).
      */
     public static Allocator parse(String value) {
         String[] parts = value.split(",", -1);
         String type = parts[0];
         switch (type) {
-            case "sparse", "malloc" -> { }
-            case "zstd" -> throw new PluginException(Errno.EINVAL,
-                    "allocator=zstd is not supported by this build (see --dump-plugin: zstd=no)");
+            case "sparse", "malloc", "zstd" -> { }
             default -> throw unknown(value);
         }
         boolean mlock = false;
@@ -65,6 +63,9 @@ public final class Allocators {
         return new Allocator(type, mlock);
     }
 
+    /** Whether {@code allocator=zstd} can work here (libzstd loads): {@code --dump-plugin}'s {@code zstd=}. */
+    public static boolean zstdAvailable() { return ZstdLib.available(); }
+
     private static PluginException unknown(String value) {
         return new PluginException(Errno.EINVAL, "unknown allocator \"" + value + "\"");
     }
@@ -72,6 +73,7 @@ public final class Allocators {
     /** A zeroed store of {@code size} bytes for an allocator from {@link #parse}. */
     public static Store create(Allocator a, long size) {
         if (a.sparse()) return new SparseStore(size);
+        if (a.type().equals("zstd")) return new ZstdStore(size);
         FlatStore s = new FlatStore(size);
         if (a.mlock()) {
             int e = MemoryLock.lock(s.block());

@@ -40,14 +40,14 @@ public final class MemoryPlugin implements Plugin {
 
     @Override public String configHelp() {
         return "size=<SIZE>  (required) Size of the backing disk\n"
-                + "allocator=sparse|malloc[,mlock=true]  Backend allocation strategy";
+                + "allocator=sparse|malloc[,mlock=true]|zstd  Backend allocation strategy";
     }
 
     @Override public String magicConfigKey() { return "size"; }
 
     @Override public void dumpPlugin(PrintStream out) {
         out.println("mlock=yes");
-        out.println("zstd=no");
+        out.println("zstd=" + (Allocators.zstdAvailable() ? "yes" : "no"));
     }
 
     @Override
@@ -113,7 +113,7 @@ public final class MemoryPlugin implements Plugin {
 
         @Override public boolean offersReadViews() { return true; }
 
-        @Override public boolean offersWriteViews() { return true; }
+        @Override public boolean offersWriteViews() { return store.offersWriteViews(); }
 
         /** Chunks are freed by the garbage collector (NativeAlloc), so views outlive a trim safely. */
         @Override public MemorySegment[] preadViews(long count, long offset, int flags) {

@@ -30,6 +30,9 @@ public interface Store {
     /** Report extents from {@code offset}; at most one if {@code reqOne}. */
     void extents(long offset, long length, boolean reqOne, ExtentSink sink);
 
+    /** Whether {@link #writableViews} works (the zstd allocator's pages are compressed: no). */
+    default boolean offersWriteViews() { return true; }
+
     /** Bytes of memory currently holding the disk (for debugging and tests). */
     long allocatedBytes();
 }

@@ -39,6 +39,10 @@ class MemoryModelTest {
     @Property(tries = 200)
     void sparseMatchesModel(@ForAll @Size(max = 40) List<@From("ops") Op> ops) { check("sparse", ops); }
 
+    /** allocator=zstd: the system's libzstd (libzstd1) through FFM; no write views. */
+    @Property(tries = 50)
+    void zstdMatchesModel(@ForAll @Size(max = 40) List<@From("ops") Op> ops) { check("zstd", ops); }
+
     @Property(tries = 50)
     void mallocMatchesModel(@ForAll @Size(max = 40) List<@From("ops") Op> ops) { check("malloc", ops); }
 
@@ -72,7 +76,7 @@ class MemoryModelTest {
                     byte[] d = new byte[op.length];
                     new Random(op.seed).nextBytes(d);
                     // Half the writes go through write views, as the server does with them.
-                    if ((op.seed & 1) == 0) TestIo.write(h, op.offset, d, Flags.FUA);
+                    if ((op.seed & 1) == 0 || !h.offersWriteViews()) TestIo.write(h, op.offset, d, Flags.FUA);
                     else writeThroughViews(h, op.offset, d);
                     System.arraycopy(d, 0, model, op.offset, op.length);
                 }
