@@ -228,12 +228,16 @@ public final class Main {
                 // PR_SET_PDEATHSIG at start), so a client that dies without closing its libnbd
                 // handle leaves no server behind. Off the start path: the first downcall costs
                 // tens of milliseconds, and the check after it covers a parent that died meanwhile.
+                // The thread stays (parked): Linux keeps the death signal per thread and forgets
+                // it when the thread that asked for it ends.
                 Thread.ofPlatform().daemon().name("exit-with-parent").start(() -> {
                     try {
                         exitWithParent(server);
                     } catch (IOException | RuntimeException e) {
                         Log.debug("socket activation: cannot follow the parent's exit: " + e.getMessage());
+                        return;
                     }
+                    while (true) java.util.concurrent.locks.LockSupport.park();
                 });
             }
             if (o.execution().printUri()) {

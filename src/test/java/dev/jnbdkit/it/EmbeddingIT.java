@@ -27,7 +27,7 @@ class EmbeddingIT extends ItBase {
         Path project = tmp.resolve("embedding");
         copyTree(home.resolve("examples/embedding"), project);
         Cmd.Result r = Cmd.of("mvn", "-B", "-f", project.resolve("pom.xml").toString(), "test").ok();
-        assertTrue(r.out().contains("Tests run: 1, Failures: 0, Errors: 0, Skipped: 0"), r.out());
+        assertTrue(r.out().contains("Tests run: 2, Failures: 0, Errors: 0, Skipped: 0"), r.out());
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
