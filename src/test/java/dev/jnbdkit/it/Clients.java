@@ -19,7 +19,9 @@ public final class Clients {
             Map.entry("fio", "fio"),
             Map.entry("systemd-socket-activate", "systemd"),
             Map.entry("cmp", "diffutils"),
-            Map.entry("python3", "python3"));
+            Map.entry("python3", "python3"),
+            Map.entry("ssh-keygen", "openssh-client"),
+            Map.entry("sshd", "openssh-server"));
 
     private Clients() { }
 
