@@ -162,7 +162,9 @@ final class Sftp {
             Reply r = replyTo(p.id);
             if (r.type == FXP_STATUS) {
                 int code = r.u32();
-                throw new SftpStatusException(code, code == SftpStatusException.EOF ? "End of file" : r.string());
+                String message = code == SftpStatusException.EOF || r.remaining() < 4 ? "" : r.string();
+                drain(pending);   // the channel stays in step for the next request
+                throw new SftpStatusException(code, message);
             }
             if (r.type != FXP_DATA) throw unexpected(r);
             int got = r.u32();

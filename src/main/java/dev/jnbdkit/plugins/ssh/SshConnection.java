@@ -9,7 +9,6 @@ import dev.jnbdkit.spi.Nbdkit;
 import dev.jnbdkit.spi.PluginException;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -111,10 +110,11 @@ final class SshConnection {
             channel = (ChannelSubsystem) session.openChannel("subsystem");
             channel.setSubsystem("sftp");
             channel.setWantReply(true);
-            InputStream in = channel.getInputStream();
+            ChannelInput in = new ChannelInput();
+            channel.setOutputStream(in.sink);
             OutputStream out = channel.getOutputStream();
             channel.connect(timeoutMs);
-            sftp = Sftp.start(in, out);
+            sftp = Sftp.start(in.source, out);
         } catch (JSchException | IOException e) {
             throw new PluginException(Errno.EIO, "failed to initialize sftp session: " + e.getMessage(), e);
         }
