@@ -18,11 +18,11 @@ import java.util.List;
  * written to. JSch asks {@link #check} during the key exchange; the outcome is kept so that a
  * refusal can be reported with libssh's states, which are what nbdkit's messages name: the key
  * matches, differs from the recorded one ({@link Outcome#CHANGED}), only a key of another type is
- * recorded ({@link Outcome#OTHER}), no file exists ({@link Outcome#NO_FILE}) or the host is not
- * in them ({@link Outcome#UNKNOWN}).
+ * recorded ({@link Outcome#OTHER}), or the host is not in them or no file can be read
+ * ({@link Outcome#UNKNOWN}: nbdkit's message names both).
  */
 final class KnownHostsCheck implements HostKeyRepository {
-    enum Outcome { NOT_ASKED, OK, CHANGED, OTHER, NO_FILE, UNKNOWN }
+    enum Outcome { NOT_ASKED, OK, CHANGED, OTHER, UNKNOWN }
 
     private final List<HostKeyRepository> files = new ArrayList<>();
     private final boolean anyFile;
@@ -51,8 +51,9 @@ final class KnownHostsCheck implements HostKeyRepository {
         return switch (outcome) {
             case CHANGED -> "host key for server changed";
             case OTHER -> "host key for server was not found but another type of key exists";
-            case NO_FILE -> "could not find known_hosts file";
-            case UNKNOWN -> "host key is unknown, you must use ssh first and accept the host key";
+            case UNKNOWN -> "either the host key is unknown, you must use ssh first and accept the host key; "
+                    + "or the known_hosts file (usually ~/.ssh/known_hosts) could not be opened, check that the file "
+                    + "exists and file permissions";
             case OK, NOT_ASKED -> null;
         };
     }
@@ -60,7 +61,7 @@ final class KnownHostsCheck implements HostKeyRepository {
     @Override
     public int check(String host, byte[] key) {
         if (!anyFile) {
-            outcome = Outcome.NO_FILE;
+            outcome = Outcome.UNKNOWN;
             return NOT_INCLUDED;
         }
         boolean changed = false;

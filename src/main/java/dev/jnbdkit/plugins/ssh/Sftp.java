@@ -144,38 +144,41 @@ final class Sftp {
     /** Reads {@code dst.byteSize()} bytes at {@code offset}; the end of the file first is an error. */
     void read(byte[] handle, long offset, MemorySegment dst) throws IOException {
         long total = dst.byteSize();
-        long asked = 0;
+        long done = 0;   // dst is filled up to here; replies come in order
         ArrayDeque<Piece> pending = new ArrayDeque<>();
-        while (asked < total || !pending.isEmpty()) {
-            while (asked < total && pending.size() < IN_FLIGHT) {
-                int n = (int) Math.min(PIECE, total - asked);
-                Message m = request(FXP_READ);
-                m.string(handle);
-                m.u64(offset + asked);
-                m.u32(n);
-                write(m);
-                pending.add(new Piece(m.id, asked, n));
-                asked += n;
-            }
-            out.flush();
-            Piece p = pending.remove();
-            Reply r = replyTo(p.id);
-            if (r.type == FXP_STATUS) {
-                int code = r.u32();
-                String message = code == SftpStatusException.EOF || r.remaining() < 4 ? "" : r.string();
-                drain(pending);   // the channel stays in step for the next request
-                throw new SftpStatusException(code, message);
-            }
-            if (r.type != FXP_DATA) throw unexpected(r);
-            int got = r.u32();
-            if (got > p.length) throw new IOException("SFTP server sent " + got + " bytes for a read of " + p.length);
-            r.copyTo(dst.asSlice(p.at, got));
-            if (got == 0) throw new IOException("SFTP server sent no data for a read");
-            if (got < p.length) {
-                // A short read (a server limit): forget the pieces after it and ask again from here.
-                drain(pending);
-                read(handle, offset + p.at + got, dst.asSlice(p.at + got));
-                return;
+        while (done < total) {
+            long asked = done;
+            while (asked < total || !pending.isEmpty()) {
+                while (asked < total && pending.size() < IN_FLIGHT) {
+                    int n = (int) Math.min(PIECE, total - asked);
+                    Message m = request(FXP_READ);
+                    m.string(handle);
+                    m.u64(offset + asked);
+                    m.u32(n);
+                    write(m);
+                    pending.add(new Piece(m.id, asked, n));
+                    asked += n;
+                }
+                out.flush();
+                Piece p = pending.remove();
+                Reply r = replyTo(p.id);
+                if (r.type == FXP_STATUS) {
+                    int code = r.u32();
+                    String message = code == SftpStatusException.EOF || r.remaining() < 4 ? "" : r.string();
+                    drain(pending);   // the channel stays in step for the next request
+                    throw new SftpStatusException(code, message);
+                }
+                if (r.type != FXP_DATA) throw unexpected(r);
+                int got = r.u32();
+                if (got > p.length) throw new IOException("SFTP server sent " + got + " bytes for a read of " + p.length);
+                if (got == 0) throw new IOException("SFTP server sent no data for a read");
+                r.copyTo(dst.asSlice(p.at, got));
+                done = p.at + got;
+                if (got < p.length) {
+                    // A short read (a server limit): forget the pieces after it and ask again from here.
+                    drain(pending);
+                    break;
+                }
             }
         }
     }
@@ -192,7 +195,6 @@ final class Sftp {
                 Message m = request(FXP_WRITE);
                 m.string(handle);
                 m.u64(offset + sent);
-                m.u32(n);
                 m.segment(src.asSlice(sent, n));
                 write(m);
                 pending.add(new Piece(m.id, sent, n));
