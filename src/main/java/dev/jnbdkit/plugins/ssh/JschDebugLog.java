@@ -5,8 +5,9 @@ import dev.jnbdkit.spi.Nbdkit;
 
 /**
  * {@code -D ssh.log=N}: JSch's messages as debug lines ({@code -v} shows them). Level 1 shows
- * JSch's informational messages, warnings and errors; 2 and more add its debug messages (the
- * protocol steps). JSch has no packet or function tracing, so 3 and 4 show what 2 shows.
+ * JSch's informational messages (its protocol steps: algorithms, host key, authentication),
+ * warnings and errors; 2 and more add its debug messages. JSch has no packet or function
+ * tracing, so 3 and 4 show what 2 shows.
  */
 record JschDebugLog(int level) implements Logger {
     @Override

@@ -59,20 +59,20 @@ public final class SshPlugin implements Plugin {
     @Override
     public String configHelp() {
         return """
-                host=<HOST>     (required) SSH server hostname.
-                [path=]<PATH>   (required) SSH remote path.
-                port=<PORT>                SSH protocol port number.
-                user=<USER>                SSH user name.
-                password=<PASSWORD>        SSH password.
-                config=<CONFIG>            Alternate local SSH configuration file.
-                known-hosts=<FILENAME>     Set location of known_hosts file.
-                identity=<FILENAME>        Prepend private key (identity) file.
-                timeout=SECS               Set SSH connection timeout.
-                verify-remote-host=false   Ignore known_hosts.
-                compression=true           Enable compression.
-                create=true                Create the remote file.
-                create-mode=MODE           Set the permissions of the remote file.
-                create-size=SIZE           Set the size of the remote file.""";
+                host=<HOST>               (required) The SSH server.
+                [path=]<PATH>             (required) The remote file (relative to home).
+                port=<PORT>               SSH port (default 22).
+                user=<USER>               Remote user name (default: the local one).
+                password=<PASSWORD>       Password (also -, -FD, +FILE).
+                config=<FILE>             SSH config file to read instead (empty: none).
+                known-hosts=<FILE>        known_hosts file instead of ~/.ssh/known_hosts.
+                identity=<FILE>           Private key to try first (repeatable).
+                timeout=<SECS>            Time limit for connecting.
+                verify-remote-host=false  Do not check the server's host key.
+                compression=true          Compress the SSH connection.
+                create=true               Create (or replace) the remote file.
+                create-mode=<MODE>        Permissions of the created file (default 0600).
+                create-size=<SIZE>        Size of the created file.""";
     }
 
     @Override public String magicConfigKey() { return "path"; }
