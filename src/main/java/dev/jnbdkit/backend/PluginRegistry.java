@@ -30,6 +30,7 @@ public final class PluginRegistry {
             Map.entry("sh", "dev.jnbdkit.plugins.sh.ShPlugin"),
             Map.entry("sparse-random", "dev.jnbdkit.plugins.random.SparseRandomPlugin"),
             Map.entry("split", "dev.jnbdkit.plugins.split.SplitPlugin"),
+            Map.entry("ssh", "dev.jnbdkit.plugins.ssh.SshPlugin"),
             Map.entry("zero", "dev.jnbdkit.plugins.zero.ZeroPlugin"));
 
     private static final Map<String, String> FILTERS = Map.ofEntries(

@@ -2,6 +2,7 @@ package dev.jnbdkit.python;
 
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.Nbdkit;
+import dev.jnbdkit.spi.Passwords;
 import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
 

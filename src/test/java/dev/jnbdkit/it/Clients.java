@@ -22,7 +22,9 @@ public final class Clients {
             Map.entry("tar", "tar"),
             Map.entry("xz", "xz-utils"),
             Map.entry("cmp", "diffutils"),
-            Map.entry("python3", "python3"));
+            Map.entry("python3", "python3"),
+            Map.entry("ssh-keygen", "openssh-client"),
+            Map.entry("sshd", "openssh-server"));
 
     private Clients() { }
 

@@ -1,12 +1,8 @@
-package dev.jnbdkit.python;
+package dev.jnbdkit.spi;
 
 import dev.jnbdkit.posix.FileCalls;
 import dev.jnbdkit.posix.ProcessCalls;
 import dev.jnbdkit.posix.TerminalCalls;
-import dev.jnbdkit.spi.Errno;
-import dev.jnbdkit.spi.Nbdkit;
-import dev.jnbdkit.spi.Numbers;
-import dev.jnbdkit.spi.PluginException;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
@@ -16,17 +12,18 @@ import java.nio.charset.StandardCharsets;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
- * nbdkit_read_password(3), as nbdkit 1.32 behaves (checked against it): {@code VALUE} is the
+ * nbdkit_read_password(3) for any plugin (the python plugin's {@code nbdkit.read_password}, the
+ * ssh plugin's {@code password=}), as nbdkit 1.32 behaves (checked against it): {@code VALUE} is the
  * password; {@code -} reads one line from stdin, which must be a terminal, with echo off and a
  * {@code password: } prompt on stdout (refused under {@code -s}); {@code -FD} reads the first
  * line of an inherited descriptor (not 0, 1 or 2) and closes it; {@code +FILE} reads the first
  * line of a file. One trailing newline is dropped; an empty file is an empty password. Errors
  * are nbdkit's messages.
  */
-final class Passwords {
+public final class Passwords {
     private Passwords() {}
 
-    static byte[] read(String value) {
+    public static byte[] read(String value) {
         if (value.equals("-")) return fromTerminal();
         if (value.startsWith("-")) {
             int fd = parseFd(value.substring(1));
