@@ -51,8 +51,10 @@ class Ext2FilterIT extends FilterItBase {
     @Test
     void everyFileOfEveryType() {
         Path tree = tree();
-        for (String type : List.of("ext2", "ext3", "ext4")) {
-            Path img = image(type, tree);
+        // blocks of 1, 2 and 4 KiB
+        for (String[] t : new String[][] {{"ext2", "1024"}, {"ext3", "2048"}, {"ext4", "4096"}}) {
+            String type = t[0];
+            Path img = image(type, tree, "-b", t[1]);
             String out = same(args("--filter=ext2", "file", img.toString(), "ext2file=exportname"), s -> exports(s, FILES));
             for (String f : FILES) {
                 Path src = tree.resolve(f);
@@ -62,7 +64,11 @@ class Ext2FilterIT extends FilterItBase {
         }
     }
 
-    /** ext2file=PATH; nbdcopy and nbdinfo (--json, --map) of a large and a sparse file. */
+    /**
+     * ext2file=PATH; nbdcopy and nbdinfo --json of a large, a sparse and an odd-sized file. The
+     * copies skip block status: nbdkit 1.32 answers it with the image's extents at the file's
+     * offsets, so an nbdcopy that trusts them leaves data out (see {@link #extentsAreTheFilesOwn}).
+     */
     @Test
     void nbdcopyAndNbdinfo() {
         Path tree = tree();
@@ -71,20 +77,51 @@ class Ext2FilterIT extends FilterItBase {
         for (String f : List.of("/big.bin", "/sparse.bin", "/odd.bin")) {
             String out = same(args("--filter=ext2", "-r", "file", img.toString(), "ext2file=" + f), s -> {
                 Path copy = tmp.resolve("copy-" + s.socket().getFileName());
-                Cmd.of("nbdcopy", s.uri(), copy.toString()).ok();
-                return sha(copy) + "\n" + info(s) + map(s);
+                Cmd.of("nbdcopy", "--no-extents", s.uri(), copy.toString()).ok();
+                return sha(copy) + "\n" + info(s);
             });
             Path src = f.equals("/big.bin") ? big : tree.resolve(f.substring(1));
             assertTrue(out.startsWith(sha(src) + "\n"), f + "\n" + out);
             assertTrue(out.contains("\"is_read_only\": true"), out);
         }
-        // qemu-img reads it as a raw disk
-        String q = same(args("--filter=ext2", "-r", "file", img.toString(), "ext2file=/one-meg.bin"), s -> {
-            Path out = tmp.resolve("q-" + s.socket().getFileName());
-            Cmd.of("qemu-img", "convert", "-f", "raw", "-O", "raw", s.uri(), out.toString()).ok();
-            return sha(out);
-        });
-        assertEquals(sha(tree.resolve("one-meg.bin")), q);
+        // qemu-img reads it as a raw disk (jnbdkit only: qemu-img convert follows block status,
+        // which nbdkit 1.32 gets wrong here)
+        Server s = start(Impl.JNBDKIT, args("--filter=ext2", "-r", "file", img.toString(), "ext2file=/sparse.bin"));
+        Path out = tmp.resolve("qemu-img-copy");
+        Cmd.of("qemu-img", "convert", "-f", "raw", "-O", "raw", s.uri(), out.toString()).ok();
+        s.stop();
+        assertEquals(sha(tree.resolve("sparse.bin")), sha(out));
+    }
+
+    /**
+     * Block status is the file's own allocation: its holes are holes, its data is data. (nbdkit
+     * 1.32 passes the image's extents on at the file's offsets, which say nothing about the file:
+     * not compared.)
+     */
+    @Test
+    void extentsAreTheFilesOwn() {
+        Path tree = tree();
+        Path img = image("ext4", tree);
+        Server s = start(Impl.JNBDKIT, args("--filter=ext2", "-r", "file", img.toString(), "ext2file=/sparse.bin"));
+        String map = map(s);
+        // and an nbdcopy that skips the holes copies the file exactly
+        Path copy = tmp.resolve("sparse-copy");
+        Cmd.of("nbdcopy", s.uri(), copy.toString()).ok();
+        s.stop();
+        assertEquals(sha(tree.resolve("sparse.bin")), sha(copy));
+        // the islands (Images.standardTree): i*200000+5000, 7000+i*100 bytes, in blocks of 1 KiB
+        // (mke2fs's "small" filesystem type, under 512 MiB)
+        StringBuilder want = new StringBuilder();
+        long at = 0, bs = 1024;
+        for (int i = 0; i < 40; i++) {
+            long start = (i * 200_000L + 5000) / bs * bs;
+            long end = (i * 200_000L + 5000 + 7000 + i * 100 + bs - 1) / bs * bs;
+            if (start > at) want.append(String.format("%10d  %10d    3  hole,zero%n", at, start - at));
+            want.append(String.format("%10d  %10d    0  data%n", start, end - start));
+            at = end;
+        }
+        want.append(String.format("%10d  %10d    3  hole,zero%n", at, (8 << 20) - at));
+        assertEquals(want.toString(), map);
     }
 
     /** The next layer's export description, wrapped as nbdkit wraps it. */
@@ -139,11 +176,12 @@ class Ext2FilterIT extends FilterItBase {
             return String.join("\n", errors(s));
         });
         assertTrue(msgs.contains("error: open: Bad magic number in super-block"), msgs);
-        String small = String.join("\n", each(args("--filter=ext2", "memory", "1500", "ext2file=/x"), s -> {
-            Cmd.of("nbdinfo", s.uri()).fails();
-            return String.join("\n", errors(s));
-        }).values());
-        assertTrue(small.contains("error: open: "), small);
+        // nbdkit 1.32 aborts here (backend_pread: Assertion `backend_valid_range' failed): jnbdkit only
+        Server s = start(Impl.JNBDKIT, args("--filter=ext2", "memory", "1500", "ext2file=/x"));
+        Cmd.of("nbdinfo", s.uri()).fails();
+        assertTrue(String.join("\n", errors(s))
+                .contains("error: open: Attempt to read block from filesystem resulted in short read"), s.stderr());
+        s.stop();
     }
 
     static final String WRITES = """
@@ -178,7 +216,13 @@ class Ext2FilterIT extends FilterItBase {
             assertArrayEquals(want, Images.debugfsCat(c, "/one-meg.bin", tmp), impl.name());
             Images.fsckClean(c);
         }
-        Cmd.of("cmp", copies.get(Impl.JNBDKIT).toString(), copies.get(Impl.NBDKIT).toString()).ok();
+        // Both images are the same but for the superblock, where libext2fs's close records a
+        // write (s_wtime, s_kbytes_written and the checksum) and jnbdkit changes nothing.
+        byte[] j = Files.readAllBytes(copies.get(Impl.JNBDKIT)), n = Files.readAllBytes(copies.get(Impl.NBDKIT));
+        assertEquals(n.length, j.length);
+        for (int i = 0; i < j.length; i++) {
+            if (j[i] != n[i] && (i < 1024 || i >= 2048)) throw new AssertionError("the images differ at byte " + i);
+        }
     }
 
     static final String HOLES = """
@@ -191,7 +235,7 @@ class Ext2FilterIT extends FilterItBase {
                 h.pwrite(b"X" * 4096, 100000)            # data into a hole
                 print("hole write ok", h.pread(2, 100000))
             except nbd.Error as e:
-                print("hole write", errno.errorcode[e.errno])
+                print("hole write", errno.errorcode.get(e.errno, str(e.errno)))
             """;
 
     /**
@@ -228,16 +272,17 @@ class Ext2FilterIT extends FilterItBase {
         String out = same(args("--filter=ext2", "-r", "file", img.toString(), "ext2file=exportname"),
                 s -> exports(s, List.of("tiny.txt", "mid.bin", "sub/leaf.txt")));
         assertTrue(out.contains("mid.bin 100 " + sha(tree.resolve("mid.bin"))), out);
-        Map<Impl, Path> copies = new java.util.EnumMap<>(Impl.class);
-        for (Impl impl : Impl.values()) copies.put(impl, copy(img, impl));
-        same(impl -> args("--filter=ext2", "file", copies.get(impl).toString(), "ext2file=/mid.bin"),
-                s -> py(s, "h.pwrite(b'W' * 30, 45)\nh.flush()\nprint(h.pread(100, 0))\n"));
+        // A write across i_block and the system.data attribute: jnbdkit only, as nbdkit 1.32
+        // (libext2fs 1.47) dies of SIGSEGV on it.
+        Path c = copy(img, Impl.JNBDKIT);
+        Server s = start(Impl.JNBDKIT, args("--filter=ext2", "file", c.toString(), "ext2file=/mid.bin"));
+        String written = py(s, "h.pwrite(b'W' * 30, 45, nbd.CMD_FLAG_FUA)\nh.flush()\nprint(h.pread(100, 0))\n");
+        s.stop();
         byte[] want = Files.readAllBytes(tree.resolve("mid.bin"));
         java.util.Arrays.fill(want, 45, 75, (byte) 'W');
-        for (Impl impl : Impl.values()) {
-            assertArrayEquals(want, Images.debugfsCat(copies.get(impl), "/mid.bin", tmp), impl.name());
-            Images.fsckClean(copies.get(impl));
-        }
+        assertTrue(written.contains("W".repeat(30)), written);
+        assertArrayEquals(want, Images.debugfsCat(c, "/mid.bin", tmp));
+        Images.fsckClean(c);
     }
 
     /** Read-only when the next layer is (an eval plugin without pwrite), and with -r. */
