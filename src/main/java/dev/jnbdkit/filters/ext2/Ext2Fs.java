@@ -47,6 +47,8 @@ final class Ext2Fs {
 
     BlockDevice device() { return device; }
 
+    GroupDescriptors groups() { return groups; }
+
     /** The bytes of filesystem block {@code n} (read-only, shared: do not change them). */
     synchronized ByteBuffer block(long n) {
         ByteBuffer b = cache.get(n);

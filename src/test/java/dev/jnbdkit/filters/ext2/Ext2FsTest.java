@@ -58,6 +58,49 @@ class Ext2FsTest {
         }
     }
 
+    /** Layouts mke2fs can make: revision 0, no filetype, meta_bg, bigalloc, sparse_super2, csum_seed, 64 KiB blocks, 1 KiB inodes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2 -r 0", "ext2 -O ^filetype", "ext4 -O meta_bg,^resize_inode", "ext4 -O bigalloc -C 16384",
+            "ext4 -O sparse_super2", "ext4 -O metadata_csum_seed", "ext4 -b 65536", "ext4 -b 4096 -I 1024",
+            "ext4 -O ^has_journal,^flex_bg,^64bit,^metadata_csum"})
+    void layouts(String spec) throws IOException {
+        String[] w = spec.split(" ");
+        Path tree = tree();
+        Path img = Images.mkfs(tmp.resolve("v.img"), w[0], tree, "64M", java.util.Arrays.copyOfRange(w, 1, w.length));
+        Images.indexDirectories(img);
+        try (FileDevice dev = new FileDevice(img)) {
+            Ext2Fs fs = Ext2Fs.open(dev, true);
+            for (String f : FILES) assertArrayEquals(Files.readAllBytes(tree.resolve(f)), contents(dev, fs, f), spec + " " + f);
+        }
+    }
+
+    /**
+     * Every group's inode table where dumpe2fs says it is: 32- and 64-bit descriptors, and meta_bg
+     * (descriptor blocks at the start of groups 0, 16, 32 of a 300 MiB filesystem of 1 KiB blocks).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ext2", "ext4", "ext4 -O meta_bg,^resize_inode", "ext4 -O meta_bg,^resize_inode,^64bit"})
+    void descriptorsAsDumpe2fs(String spec) throws IOException {
+        String[] w = spec.split(" ");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        List<String> opts = new java.util.ArrayList<>(List.of("-b", "1024"));
+        opts.addAll(List.of(w).subList(1, w.length));
+        Path img = Images.mkfs(tmp.resolve("g.img"), w[0], empty, "300M", opts.toArray(String[]::new));
+        List<Long> want = new java.util.ArrayList<>();
+        for (String line : dev.jnbdkit.it.Cmd.of("dumpe2fs", img.toString()).ok().out().split("\n")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^  Inode table at (\\d+)-").matcher(line);
+            if (m.find()) want.add(Long.parseLong(m.group(1)));
+        }
+        try (FileDevice dev = new FileDevice(img)) {
+            Ext2Fs fs = Ext2Fs.open(dev, false);
+            assertTrue(fs.groups().count() > 32, "enough groups for three meta_bg descriptor blocks");
+            List<Long> got = new java.util.ArrayList<>();
+            for (long g = 0; g < fs.groups().count(); g++) got.add(fs.groups().inodeTable(g));
+            assertEquals(want, got);
+            assertEquals(spec.contains("meta_bg"), fs.superblock().metaBg());
+        }
+    }
+
     @Test
     void holesArePiecesOfTheirOwn() throws IOException {
         Path img = Images.mkfs(tmp.resolve("h.img"), "ext4", tree(), "64M");
