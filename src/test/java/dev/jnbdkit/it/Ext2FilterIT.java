@@ -300,6 +300,15 @@ class Ext2FilterIT extends FilterItBase {
         assertEquals("True EPERM True", out.strip());
     }
 
+    /** One connection at a time, as nbdkit: a second client waits until the first has gone. */
+    @Test
+    void oneConnectionAtATime() {
+        Path img = image("ext2", tree());
+        String out = same(args("--filter=ext2", "file", img.toString(), "ext2file=/odd.bin"),
+                s -> python(resource("ext2-two-clients.py"), s.socket().toString()).ok().out());
+        assertEquals("second served while the first is connected: False\nsecond served after: True\n", out);
+    }
+
     @Test
     void badParameters() {
         badParameter("you must supply ext2file=<FILE> parameter after the plugin name on the command line",
