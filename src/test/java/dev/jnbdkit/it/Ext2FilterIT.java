@@ -260,6 +260,39 @@ class Ext2FilterIT extends FilterItBase {
         assertArrayEquals(want, Images.debugfsCat(c, "/sparse.bin", tmp));
     }
 
+    /**
+     * An unwritten (preallocated) extent, made with debugfs's fallocate: reads as zeros under both,
+     * block status "zero" (allocated) between holes; zeros may be written into it, data is
+     * refused with ENOSPC by jnbdkit and written by nbdkit (which converts the extent).
+     */
+    @Test
+    void unwrittenExtent() throws IOException {
+        Path tree = Files.createDirectories(tmp.resolve("u"));
+        Images.sparse(tree.resolve("sp"), 1 << 20);
+        Path img = Images.mkfs(tmp.resolve("u.img"), "ext4", tree, "16M");
+        Cmd.of("debugfs", "-w", "-R", "fallocate /sp 10 20", img.toString()).ok();
+        String zeros = hex(sha256(new byte[1 << 20]));
+        String read = same(args("--filter=ext2", "-r", "file", img.toString(), "ext2file=exportname"), s -> exports(s, List.of("sp")));
+        assertTrue(read.startsWith("sp " + (1 << 20) + " " + zeros + " "), read);
+        Server s = start(Impl.JNBDKIT, args("--filter=ext2", "-r", "file", img.toString(), "ext2file=/sp"));
+        assertEquals(String.format("%10d  %10d    3  hole,zero%n%10d  %10d    2  zero%n%10d  %10d    3  hole,zero%n",
+                0, 10240, 10240, 11264, 21504, (1 << 20) - 21504), map(s));
+        s.stop();
+        String script = """
+                h.pwrite(b"\\0" * 2048, 11000)
+                try:
+                    h.pwrite(b"U" * 100, 12000)
+                    print("data", h.pread(2, 12000))
+                except nbd.Error as e:
+                    print("data", errno.errorcode.get(e.errno, str(e.errno)))
+                """;
+        Map<Impl, String> out = each(impl -> args("--filter=ext2", "file", copy(img, impl).toString(), "ext2file=/sp"),
+                c -> py(c, script));
+        assertEquals("data bytearray(b'UU')\n", out.get(Impl.NBDKIT));
+        assertEquals("data ENOSPC\n", out.get(Impl.JNBDKIT));
+        Images.fsckClean(img.resolveSibling(img.getFileName() + ".jnbdkit"));
+    }
+
     /** Inline data (ext4 -O inline_data): small files read and written inside their inodes. */
     @Test
     void inlineData() throws IOException {
