@@ -236,6 +236,11 @@ class Ext2FilterIT extends FilterItBase {
                 print("hole write ok", h.pread(2, 100000))
             except nbd.Error as e:
                 print("hole write", errno.errorcode.get(e.errno, str(e.errno)))
+            try:
+                h.pwrite(b"M" * 8000, 10000)             # the end of island 0, then a hole
+                print("mixed write ok", h.pread(2, 10000))
+            except nbd.Error as e:
+                print("mixed write", errno.errorcode.get(e.errno, str(e.errno)), h.pread(2, 10000) != b"MM")
             """;
 
     /**
@@ -249,9 +254,9 @@ class Ext2FilterIT extends FilterItBase {
         Path img = image("ext4", tree);
         Map<Impl, String> out = each(impl -> args("--filter=ext2", "file", copy(img, impl).toString(), "ext2file=/sparse.bin"),
                 s -> py(s, HOLES) + String.join("\n", errors(s)));
-        assertTrue(out.get(Impl.NBDKIT).contains("hole write ok bytearray(b'XX')"), out.get(Impl.NBDKIT));
+        assertTrue(out.get(Impl.NBDKIT).contains("hole write ok bytearray(b'XX')\nmixed write ok bytearray(b'MM')"), out.get(Impl.NBDKIT));
         String j = out.get(Impl.JNBDKIT);
-        assertTrue(j.startsWith("bytearray(b'\\x00\\x00\\x00\\x00') bytearray(b'DD')\nhole write ENOSPC\n"), j);
+        assertTrue(j.startsWith("bytearray(b'\\x00\\x00\\x00\\x00') bytearray(b'DD')\nhole write ENOSPC\nmixed write ENOSPC True\n"), j);
         assertTrue(j.contains("error: /sparse.bin: write: cannot allocate blocks"), j);
         Path c = img.resolveSibling(img.getFileName() + ".jnbdkit");
         Images.fsckClean(c);
@@ -291,6 +296,30 @@ class Ext2FilterIT extends FilterItBase {
         assertEquals("data bytearray(b'UU')\n", out.get(Impl.NBDKIT));
         assertEquals("data ENOSPC\n", out.get(Impl.JNBDKIT));
         Images.fsckClean(img.resolveSibling(img.getFileName() + ".jnbdkit"));
+    }
+
+    /**
+     * Flush and FUA reach the next layer when the client asks (a log filter below shows it);
+     * nbdkit passes them on only when the connection closes (not compared).
+     */
+    @Test
+    void flushAndFuaReachTheImage() {
+        Path img = image("ext4", tree());
+        Path log = tmp.resolve("below.log");
+        Server s = start(Impl.JNBDKIT, args("--filter=ext2", "--filter=log", "file", img.toString(),
+                "ext2file=/one-meg.bin", "logfile=" + log));
+        py(s, "h.pwrite(b'f' * 1024, 4096, nbd.CMD_FLAG_FUA)\nh.flush()\n");
+        s.stop();
+        List<String> l = lines(log);
+        int write = -1, flush = -1;
+        for (int i = 0; i < l.size(); i++) {
+            if (l.get(i).matches("connection=\\d+ Write id=\\d+ offset=0x[0-9a-f]+ count=0x400 fua=1 \\.\\.\\.")) write = i;
+            if (l.get(i).matches("connection=\\d+ Flush id=\\d+ \\.\\.\\.") && flush < 0 && write >= 0) flush = i;
+        }
+        int disconnect = -1;
+        for (int i = 0; i < l.size(); i++) if (l.get(i).contains(" Disconnect ")) disconnect = i;
+        // the FUA write, then the client's flush, both before the connection ends
+        assertTrue(write >= 0 && flush > write && disconnect > flush, String.join("\n", l));
     }
 
     /** Inline data (ext4 -O inline_data): small files read and written inside their inodes. */
