@@ -13,9 +13,6 @@ sealed interface BlockMap permits ExtentTree, IndirectMap {
      */
     record Run(long logical, long count, long physical, boolean unwritten) {
         boolean hole() { return physical == 0; }
-
-        /** Reads as zeros: nothing is stored there. */
-        boolean readsAsZeros() { return physical == 0 || unwritten; }
     }
 
     /** Largest logical block number plus one (logical block numbers are 32-bit). */

@@ -45,8 +45,6 @@ final class Ext2Fs {
 
     int blockSize() { return blockSize; }
 
-    BlockDevice device() { return device; }
-
     GroupDescriptors groups() { return groups; }
 
     /** The bytes of filesystem block {@code n} (read-only, shared: do not change them). */

@@ -22,18 +22,13 @@ record Superblock(
     static final int CURRENT_REV = 1;
 
     // s_feature_compat
-    static final int COMPAT_HAS_JOURNAL = 0x4;
     static final int COMPAT_SPARSE_SUPER2 = 0x200;
     // s_feature_incompat
     static final int INCOMPAT_FILETYPE = 0x2;
-    static final int INCOMPAT_RECOVER = 0x4;
     static final int INCOMPAT_JOURNAL_DEV = 0x8;
     static final int INCOMPAT_META_BG = 0x10;
-    static final int INCOMPAT_EXTENTS = 0x40;
     static final int INCOMPAT_64BIT = 0x80;
     static final int INCOMPAT_CSUM_SEED = 0x2000;
-    static final int INCOMPAT_LARGEDIR = 0x4000;
-    static final int INCOMPAT_INLINE_DATA = 0x8000;
     /** What the library (e2fsprogs 1.47) opens; anything else is "unsupported feature(s)". */
     static final int INCOMPAT_SUPPORTED = 0x3E7DE;
     // s_feature_ro_compat
