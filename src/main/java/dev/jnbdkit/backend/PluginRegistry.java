@@ -46,6 +46,7 @@ public final class PluginRegistry {
             Map.entry("exitlast", "dev.jnbdkit.filters.exitlast.ExitLastFilter"),
             Map.entry("exitwhen", "dev.jnbdkit.filters.exitwhen.ExitWhenFilter"),
             Map.entry("exportname", "dev.jnbdkit.filters.exportname.ExportNameFilter"),
+            Map.entry("ext2", "dev.jnbdkit.filters.ext2.Ext2Filter"),
             Map.entry("extentlist", "dev.jnbdkit.filters.extentlist.ExtentListFilter"),
             Map.entry("fua", "dev.jnbdkit.filters.fua.FuaFilter"),
             Map.entry("gzip", "dev.jnbdkit.filters.gzip.GzipFilter"),
