@@ -39,6 +39,7 @@ public final class ProcessCalls {
     private static final class Close { static final MethodHandle H = handle("close", FunctionDescriptor.of(I, I), true); }
     private static final class Read { static final MethodHandle H = handle("read", FunctionDescriptor.of(L, I, P, L), true); }
     private static final class Write { static final MethodHandle H = handle("write", FunctionDescriptor.of(L, I, P, L), true); }
+    private static final class SignalFn { static final MethodHandle H = handle("signal", FunctionDescriptor.of(P, I, P), false); }
     private static final class Kill { static final MethodHandle H = handle("kill", FunctionDescriptor.of(I, I, I), true); }
     private static final class Setsid { static final MethodHandle H = handle("setsid", FunctionDescriptor.of(I), true); }
     private static final class Prctl { static final MethodHandle H = handle("prctl", FunctionDescriptor.of(I, I, L, L, L, L), true); }
@@ -111,6 +112,15 @@ public final class ProcessCalls {
     }
 
     public static final int O_RDWR = 2;
+
+    /** signal(sig, SIG_DFL): gives the signal its default action back (e.g. one ignored at exec). */
+    public static void defaultAction(int signal) {
+        try {
+            MemorySegment unused = (MemorySegment) SignalFn.H.invokeExact(signal, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
 
     /** kill(2): sends {@code signal} to process {@code pid}. */
     public static void kill(long pid, int signal) throws PosixException {
