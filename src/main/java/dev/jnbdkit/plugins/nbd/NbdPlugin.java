@@ -1,0 +1,257 @@
+package dev.jnbdkit.plugins.nbd;
+
+import dev.jnbdkit.filters.retry.Unsigned;
+import dev.jnbdkit.plugins.PluginVersion;
+import dev.jnbdkit.spi.Errno;
+import dev.jnbdkit.spi.Export;
+import dev.jnbdkit.spi.Handle;
+import dev.jnbdkit.spi.Nbdkit;
+import dev.jnbdkit.spi.OpenContext;
+import dev.jnbdkit.spi.Plugin;
+import dev.jnbdkit.spi.PluginException;
+import dev.jnbdkit.spi.Sizes;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code nbd}: a proxy to another NBD server, as nbdkit-nbd-plugin(1), written on jnbdkit's own
+ * protocol codecs (no libnbd). The server is given by exactly one of {@code socket=},
+ * {@code hostname=} (with {@code port=}), {@code [uri=]} or {@code command=} (with
+ * {@code arg=}s: started with socket activation); {@code export=}, {@code retry=},
+ * {@code shared=}, {@code dynamic-export=} and {@code tls=} with {@code tls-certificates=},
+ * {@code tls-verify=}, {@code tls-username=}, {@code tls-psk=} say how to talk to it.
+ * {@code vsock=} and {@code socket-fd=} are refused.
+ */
+public final class NbdPlugin implements Plugin {
+    private String socket;
+    private String hostname;
+    private String port;
+    private String uri;
+    private String commandName;
+    private final List<String> args = new ArrayList<>();
+    /** command= followed by its arg=s. */
+    private final List<String> command = new ArrayList<>();
+    private String export;
+    private long retry;
+    private Boolean shared;
+    private boolean dynamicExport;
+    private String tls;
+    private String tlsCertificates;
+    private Boolean tlsVerify;
+    private String tlsUsername;
+    private String tlsPsk;
+
+    /** Settled by configComplete. */
+    private Target target;
+    private String exportName;
+    private TlsSettings tlsSettings;
+    private ServerCommand server;
+    private RemoteConnection sharedConnection;
+
+    public NbdPlugin() {}
+
+    @Override public String name() { return "nbd"; }
+
+    @Override public String version() { return PluginVersion.VERSION; }
+
+    @Override public String longname() { return "nbdkit nbd plugin"; }
+
+    @Override public String description() { return "Proxies another NBD server."; }
+
+    @Override
+    public String configHelp() {
+        return "[uri=]<URI>            URI of an NBD socket to connect to (if supported).\n"
+                + "socket=<SOCKNAME>      The Unix socket to connect to.\n"
+                + "hostname=<HOST>        The hostname for the TCP socket to connect to.\n"
+                + "port=<PORT>            TCP/vsock port or service name to use (default 10809).\n"
+                + "command=<COMMAND>      Command to run.\n"
+                + "arg=<ARG>              Parameters for command.\n"
+                + "export=<NAME>          Export name to connect to (default \"\").\n"
+                + "dynamic-export=<BOOL>  True to enable export name pass-through.\n"
+                + "retry=<N>              Retry connection up to N seconds (default 0).\n"
+                + "shared=<BOOL>          True to share one server connection among all clients,\n"
+                + "                       rather than a connection per client (default false).\n"
+                + "tls=<MODE>             How to use TLS; one of 'off', 'on', or 'require'.\n"
+                + "tls-certificates=<DIR> Directory containing files for X.509 certificates.\n"
+                + "tls-verify=<BOOL>      Set to false to disable server name verification.\n"
+                + "tls-username=<NAME>    Override username presented in X.509 TLS.\n"
+                + "tls-psk=<FILE>         File containing Pre-Shared Key for TLS.";
+    }
+
+    @Override public String magicConfigKey() { return "uri"; }
+
+    @Override
+    public void dumpPlugin(PrintStream out) {
+        // What nbdkit's plugin reports about libnbd, for scripts that test for features.
+        out.println("libnbd_tls=1");
+        out.println("libnbd_uri=1");
+        out.println("libnbd_vsock=0");
+        out.println("libnbd_dynamic_list=1");
+    }
+
+    @Override
+    public void config(String key, String value) {
+        switch (key) {
+            case "socket" -> socket = Path.of(value).toAbsolutePath().toString();
+            case "hostname" -> hostname = value;
+            case "port" -> port = value;
+            case "uri" -> uri = value;
+            case "command" -> {
+                if (commandName != null) throw new PluginException(Errno.EINVAL, "command may only be given once");
+                commandName = value;
+            }
+            case "arg" -> args.add(value);
+            case "export" -> export = value;
+            case "retry" -> retry = Unsigned.parse("retry", value);
+            case "shared" -> shared = Sizes.parseBool(value);
+            case "dynamic-export" -> dynamicExport = Sizes.parseBool(value);
+            case "tls" -> tls = switch (value.toLowerCase(Locale.ROOT)) {
+                case "require", "required", "force" -> "require";
+                default -> Sizes.boolOrNull(value) == null
+                        ? throwBad("could not decipher tls value (" + value + ")")
+                        : Sizes.boolOrNull(value) ? "on" : "off";
+            };
+            case "tls-certificates" -> tlsCertificates = Path.of(value).toAbsolutePath().toString();
+            case "tls-verify" -> tlsVerify = Sizes.parseBool(value);
+            case "tls-username" -> tlsUsername = value;
+            case "tls-psk" -> tlsPsk = Path.of(value).toAbsolutePath().toString();
+            case "vsock", "cid", "socket-fd" -> throw new PluginException(Errno.ENOTSUP,
+                    key + "=: not supported by jnbdkit's nbd plugin");
+            default -> throw new PluginException(Errno.EINVAL, "unknown parameter '" + key + "'");
+        }
+    }
+
+    private static String throwBad(String message) { throw new PluginException(Errno.EINVAL, message); }
+
+    @Override
+    public void configComplete() {
+        boolean hasCommand = commandName != null;
+        if (!hasCommand && !args.isEmpty()) throw new PluginException(Errno.EINVAL, "arg parameters require command");
+        if (hasCommand) {
+            command.add(commandName);
+            command.addAll(args);
+        }
+        int ways = (socket != null ? 1 : 0) + (hostname != null ? 1 : 0) + (uri != null ? 1 : 0) + (hasCommand ? 1 : 0);
+        if (ways != 1) {
+            throw new PluginException(Errno.EINVAL, "must supply exactly one of socket, hostname, vsock, command, socket-fd or uri");
+        }
+        if (port != null && hostname == null) throw new PluginException(Errno.EINVAL, "port requires hostname");
+        if (shared == null) shared = hasCommand;
+        if (dynamicExport && export != null) throw new PluginException(Errno.EINVAL, "export and dynamic-export are incompatible");
+        if (dynamicExport && shared) throw new PluginException(Errno.EINVAL, "shared and dynamic-export are incompatible");
+
+        TlsSettings.Mode mode;
+        boolean anyTlsKey = tlsCertificates != null || tlsVerify != null || tlsUsername != null || tlsPsk != null;
+        if (tls != null) mode = TlsSettings.Mode.valueOf(tls.toUpperCase(Locale.ROOT));
+        else mode = anyTlsKey ? TlsSettings.Mode.ON : TlsSettings.Mode.OFF;
+
+        String psk = tlsPsk, certs = tlsCertificates, user = tlsUsername;
+        exportName = export == null ? "" : export;
+        if (uri != null) {
+            NbdUri u = NbdUri.parse(uri);
+            target = u.target();
+            exportName = u.export();
+            if (u.tls()) mode = TlsSettings.Mode.REQUIRE;
+            if (u.pskFile() != null && psk == null) psk = u.pskFile().toString();
+            if (u.certificates() != null && certs == null) certs = u.certificates().toString();
+            if (u.username() != null && user == null) user = u.username();
+        } else if (socket != null) {
+            target = new Target.Unix(Path.of(socket));
+        } else if (hostname != null) {
+            target = new Target.Tcp(hostname, port(port));
+        }
+        if (mode == TlsSettings.Mode.OFF && anyTlsKey) {
+            throw new PluginException(Errno.EINVAL, "tls-* parameters require tls=on or tls=require");
+        }
+        if (user == null) user = System.getProperty("user.name", "");
+        tlsSettings = mode == TlsSettings.Mode.OFF ? TlsSettings.OFF
+                : new TlsSettings(mode, certs == null ? null : Path.of(certs), tlsVerify == null || tlsVerify, user,
+                        psk == null ? null : Path.of(psk), null);
+    }
+
+    /** A port number, or a service name from /etc/services. */
+    private static int port(String p) {
+        if (p == null) return NbdUri.DEFAULT_PORT;
+        try {
+            int n = Integer.parseInt(p);
+            if (n < 0 || n > 65535) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            Integer s = Services.lookup(p);
+            if (s == null) throw new PluginException(Errno.EINVAL, "port: unknown service or bad port number: " + p);
+            return s;
+        }
+    }
+
+    @Override
+    public void afterFork() {
+        if (!command.isEmpty()) {
+            server = ServerCommand.start(command);
+            target = server.target();
+        }
+        if (shared) sharedConnection = connect(exportName);
+    }
+
+    /** A new connection through the handshake, retried as {@code retry=} says. */
+    private RemoteConnection connect(String name) {
+        TlsSettings t = tlsSettings.withHostname(target.hostname());
+        for (long attempt = 0; ; attempt++) {
+            Wire w = null;
+            try {
+                w = target.connect();
+                Negotiated n = ClientHandshake.negotiate(w, t, name);
+                return new RemoteConnection(n, target.describe());
+            } catch (IOException e) {
+                if (w != null) w.close();
+                if (attempt >= retry) {
+                    throw new PluginException(Errno.EIO, "cannot connect to the NBD server " + target.describe() + ": " + e.getMessage());
+                }
+                Nbdkit.debug("nbd: connecting to " + target.describe() + " failed (" + e.getMessage() + "); retrying in 1 second");
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new PluginException(Errno.EIO, "interrupted while retrying the connection");
+                }
+            }
+        }
+    }
+
+    @Override
+    public List<Export> listExports(boolean readonly, boolean isTls) {
+        if (!dynamicExport) return null;
+        Wire w = null;
+        try {
+            w = target.connect();
+            return ClientHandshake.list(w, tlsSettings.withHostname(target.hostname()));
+        } catch (IOException e) {
+            throw new PluginException(Errno.EIO, "cannot list the exports of the NBD server " + target.describe() + ": " + e.getMessage());
+        } finally {
+            if (w != null) w.close();
+        }
+    }
+
+    @Override public Class<? extends Handle> handleType() { return NbdHandle.class; }
+
+    @Override
+    public Handle open(OpenContext context) {
+        if (shared) {
+            if (sharedConnection.isDead()) {
+                throw new PluginException(Errno.EIO, "the shared connection to the NBD server " + target.describe() + " is lost");
+            }
+            return new NbdHandle(sharedConnection, false);
+        }
+        return new NbdHandle(connect(dynamicExport ? context.exportName() : exportName), true);
+    }
+
+    @Override
+    public void cleanup() {
+        if (sharedConnection != null) sharedConnection.close();
+        if (server != null) server.close();
+    }
+}
