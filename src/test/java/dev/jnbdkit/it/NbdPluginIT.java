@@ -132,7 +132,7 @@ class NbdPluginIT extends ItBase {
         Cmd.of("qemu-img", "convert", "-f", "qcow2", "-O", "raw", q.toString(), raw.toString()).ok();
 
         Path qs = sock("qemu");
-        Server qn = Server.launch(List.of("qemu-nbd", "-t", "-f", "qcow2", "-k", qs.toString(), q.toString())).socket(qs).ready();
+        Server qn = Server.launch(List.of("qemu-nbd", "-t", "-e", "4", "-f", "qcow2", "-k", qs.toString(), q.toString())).socket(qs).ready();
         try {
             Server s = unix("nbd", "socket=" + qs);
             Path out = tmp.resolve("out");

@@ -77,7 +77,7 @@ final class ClientHandshake {
 
     private Negotiated oldstyle() throws IOException {
         if (tls.mode() == TlsSettings.Mode.REQUIRE) throw new HandshakeException("tls=require but the server is oldstyle (no TLS)");
-        ByteBuffer b = wire.readFully(8 + 4 + 4 + 124);
+        ByteBuffer b = wire.readFully(8 + 2 + 2 + 124);
         long size = b.getLong();
         b.getShort();
         int flags = Short.toUnsignedInt(b.getShort());

@@ -32,9 +32,7 @@ public final class NbdPlugin implements Plugin {
     private String hostname;
     private String port;
     private String uri;
-    private String commandName;
-    private final List<String> args = new ArrayList<>();
-    /** command= followed by its arg=s. */
+    /** command= and its arg=s, in command-line order. */
     private final List<String> command = new ArrayList<>();
     private String export;
     private long retry;
@@ -101,20 +99,15 @@ public final class NbdPlugin implements Plugin {
             case "hostname" -> hostname = value;
             case "port" -> port = value;
             case "uri" -> uri = value;
-            case "command" -> {
-                if (commandName != null) throw new PluginException(Errno.EINVAL, "command may only be given once");
-                commandName = value;
-            }
-            case "arg" -> args.add(value);
+            // nbdkit's order: command= and arg= both append to the command line.
+            case "command", "arg" -> command.add(value);
             case "export" -> export = value;
             case "retry" -> retry = Unsigned.parse("retry", value);
             case "shared" -> shared = Sizes.parseBool(value);
             case "dynamic-export" -> dynamicExport = Sizes.parseBool(value);
             case "tls" -> tls = switch (value.toLowerCase(Locale.ROOT)) {
                 case "require", "required", "force" -> "require";
-                default -> Sizes.boolOrNull(value) == null
-                        ? throwBad("could not decipher tls value (" + value + ")")
-                        : Sizes.boolOrNull(value) ? "on" : "off";
+                default -> Sizes.parseBool(value) ? "on" : "off";
             };
             case "tls-certificates" -> tlsCertificates = Path.of(value).toAbsolutePath().toString();
             case "tls-verify" -> tlsVerify = Sizes.parseBool(value);
@@ -126,24 +119,23 @@ public final class NbdPlugin implements Plugin {
         }
     }
 
-    private static String throwBad(String message) { throw new PluginException(Errno.EINVAL, message); }
-
     @Override
     public void configComplete() {
-        boolean hasCommand = commandName != null;
-        if (!hasCommand && !args.isEmpty()) throw new PluginException(Errno.EINVAL, "arg parameters require command");
-        if (hasCommand) {
-            command.add(commandName);
-            command.addAll(args);
-        }
+        boolean hasCommand = !command.isEmpty();
         int ways = (socket != null ? 1 : 0) + (hostname != null ? 1 : 0) + (uri != null ? 1 : 0) + (hasCommand ? 1 : 0);
-        if (ways != 1) {
-            throw new PluginException(Errno.EINVAL, "must supply exactly one of socket, hostname, vsock, command, socket-fd or uri");
+        if (ways == 0) {
+            throw new PluginException(Errno.EINVAL, "exactly one of \u2018socket\u2019, \u2018hostname\u2019, \u2018vsock\u2019, "
+                    + "\u2018command\u2019, \u2018socket-fd\u2019 and \u2018uri\u2019 parameters must be specified");
         }
-        if (port != null && hostname == null) throw new PluginException(Errno.EINVAL, "port requires hostname");
+        if (ways > 1 || (port != null && hostname == null)) {
+            throw new PluginException(Errno.EINVAL, "cannot mix Unix \u2018socket\u2019, TCP \u2018hostname\u2019/\u2018port\u2019, "
+                    + "\u2018vsock\u2019, \u2018command\u2019, \u2018socket-fd\u2019 and \u2018uri\u2019 parameters");
+        }
         if (shared == null) shared = hasCommand;
-        if (dynamicExport && export != null) throw new PluginException(Errno.EINVAL, "export and dynamic-export are incompatible");
-        if (dynamicExport && shared) throw new PluginException(Errno.EINVAL, "shared and dynamic-export are incompatible");
+        if (dynamicExport && export != null) {
+            throw new PluginException(Errno.EINVAL, "cannot mix 'dynamic-export' with explicit export name");
+        }
+        if (dynamicExport && shared) throw new PluginException(Errno.EINVAL, "cannot use 'dynamic-export' with shared connection");
 
         TlsSettings.Mode mode;
         boolean anyTlsKey = tlsCertificates != null || tlsVerify != null || tlsUsername != null || tlsPsk != null;
@@ -164,9 +156,6 @@ public final class NbdPlugin implements Plugin {
             target = new Target.Unix(Path.of(socket));
         } else if (hostname != null) {
             target = new Target.Tcp(hostname, port(port));
-        }
-        if (mode == TlsSettings.Mode.OFF && anyTlsKey) {
-            throw new PluginException(Errno.EINVAL, "tls-* parameters require tls=on or tls=require");
         }
         if (user == null) user = System.getProperty("user.name", "");
         tlsSettings = mode == TlsSettings.Mode.OFF ? TlsSettings.OFF

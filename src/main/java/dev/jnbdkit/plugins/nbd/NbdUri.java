@@ -35,6 +35,11 @@ record NbdUri(Target target, String export, boolean tls, String username, Path p
         Path psk = query.containsKey("tls-psk-file") ? Path.of(query.get("tls-psk-file")) : null;
         Path certs = query.containsKey("tls-certificates") ? Path.of(query.get("tls-certificates")) : null;
         String user = u.getRawUserInfo() == null ? null : decode(u.getRawUserInfo());
+        // "nbds+unix://alice@/..." has no host, so java.net.URI keeps it as a registry authority.
+        String authority = u.getRawAuthority();
+        if (user == null && authority != null && authority.contains("@")) {
+            user = decode(authority.substring(0, authority.lastIndexOf('@')));
+        }
         Target target = switch (scheme) {
             case "nbd", "nbds" -> {
                 String host = u.getHost();

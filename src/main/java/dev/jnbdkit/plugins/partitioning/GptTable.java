@@ -13,7 +13,11 @@ import java.util.zip.CRC32;
  * partition is named after its file when the name is short enough (under 36 bytes).
  */
 final class GptTable {
-    static final int HEADER_SIZE = 92;
+    /**
+     * The header's size as nbdkit writes it: its C struct, 92 bytes of fields padded to 96 (the
+     * UEFI minimum is 92; clients accept any size up to a sector). The CRC covers all 96.
+     */
+    static final int HEADER_SIZE = 96;
 
     private GptTable() {}
 

@@ -18,7 +18,7 @@ class NbdUriTest {
         assertEquals(new Target.Tcp("example.com", 10810), u.target());
         assertEquals("disk 1", u.export());
         assertFalse(u.tls());
-        assertEquals(new Target.Tcp("localhost", 10809), NbdUri.parse("nbd://").target());
+        assertEquals(new Target.Tcp("localhost", 10809), NbdUri.parse("nbd:///").target());
         assertEquals("", NbdUri.parse("nbd://h").export());
         assertEquals(new Target.Tcp("::1", 10809), NbdUri.parse("nbd://[::1]/").target());
     }

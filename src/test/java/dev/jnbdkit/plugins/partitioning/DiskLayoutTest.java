@@ -70,6 +70,7 @@ class DiskLayoutTest {
         ByteBuffer h = le(primary);
         long lbas = d.size() / 512;
         assertEquals(0xee, primary[0x1be + 4] & 0xff);
+        assertEquals(96, h.getInt(512 + 12)); // nbdkit's header size
         assertEquals(1, h.getLong(512 + 24));
         assertEquals(lbas - 1, h.getLong(512 + 32));
         assertEquals(34, h.getLong(512 + 40));
@@ -78,7 +79,7 @@ class DiskLayoutTest {
         CRC32 array = new CRC32();
         array.update(primary, 1024, 128 * 128);
         assertEquals((int) array.getValue(), h.getInt(512 + 88));
-        byte[] header = java.util.Arrays.copyOfRange(primary, 512, 512 + 92);
+        byte[] header = java.util.Arrays.copyOfRange(primary, 512, 512 + 96);
         java.util.Arrays.fill(header, 16, 20, (byte) 0);
         CRC32 crc = new CRC32();
         crc.update(header);
