@@ -39,7 +39,13 @@ class NbdPluginIT extends ItBase {
 
     /** The same command line under both servers: nbdinfo's facts must match. */
     private void sameFacts(String... args) {
-        var both = Server.pair(tmp, args);
+        Path dir;
+        try {
+            dir = Files.createTempDirectory(tmp, "pair");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        var both = Server.pair(dir, args);
         assertEquals(facts(both.get(Impl.NBDKIT).uri()), facts(both.get(Impl.JNBDKIT).uri()),
                 "expected = nbdkit, actual = jnbdkit, for " + List.of(args));
         both.values().forEach(Server::stop);
@@ -98,7 +104,7 @@ class NbdPluginIT extends ItBase {
     @Test
     void flagsArePassedThrough() throws IOException {
         Path log = tmp.resolve("back.log");
-        Server back = backend("back", "--filter=log", "logfile=" + log, "memory", "1M");
+        Server back = backend("back", "--filter=log", "memory", "1M", "logfile=" + log);
         Server s = unix("nbd", "socket=" + back.socket());
         python("""
                 import nbd, sys
@@ -193,7 +199,11 @@ class NbdPluginIT extends ItBase {
         assertFilesEqual(src, out);
         s.stop();
         PluginDiff.assertSameDisk(tmp, args);
-        PluginDiff.assertSameDisk(tmp, "nbd", "nbds+unix://alice@/?socket=" + back.socket() + "&tls-psk-file=" + keys);
+        // nbds:// requires TLS (the page); Debian's nbdkit 1.32 connects without it and is refused.
+        Server viaUri = unix("nbd", "nbds+unix://alice@/?socket=" + back.socket() + "&tls-psk-file=" + keys);
+        Cmd.of("nbdcopy", viaUri.uri(), out.toString()).ok();
+        assertFilesEqual(src, out);
+        viaUri.stop();
         // Without TLS the backend refuses the export; with tls=on against a plaintext server it goes on.
         Server plainProxy = unix("nbd", "socket=" + back.socket());
         Cmd.of("nbdinfo", plainProxy.uri()).fails();
@@ -217,7 +227,7 @@ class NbdPluginIT extends ItBase {
         assertEquals("1048576\n", Cmd.of("nbdinfo", "--size", s.uri()).ok().out());
         // Both clients use the one connection: what one writes the other reads.
         Cmd.of("nbdsh", "-u", s.uri(), "-c", "h.pwrite(b'shared', 0)").ok();
-        assertEquals("b'shared'\n", Cmd.of("nbdsh", "-u", s.uri(), "-c", "print(h.pread(6, 0))").ok().out());
+        assertEquals("bytearray(b'shared')\n", Cmd.of("nbdsh", "-u", s.uri(), "-c", "print(h.pread(6, 0))").ok().out());
         s.stop();
         back.stop();
     }
@@ -236,7 +246,7 @@ class NbdPluginIT extends ItBase {
 
     @Test
     void remoteDisconnectMidRequestIsAnIoError() throws Exception {
-        Server back = backend("slow", "--filter=delay", "rdelay=5", "memory", "1M");
+        Server back = backend("slow", "--filter=delay", "memory", "1M", "rdelay=5");
         Server s = unix("nbd", "socket=" + back.socket());
         CompletableFuture<Cmd.Result> client = CompletableFuture.supplyAsync(() -> python("""
                 import nbd, sys
