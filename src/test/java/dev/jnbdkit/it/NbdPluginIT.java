@@ -215,6 +215,51 @@ class NbdPluginIT extends ItBase {
         assertTrue(strict.stderr().contains("tls=require"), strict.stderr());
     }
 
+    /** A CA and a server certificate for localhost in {@code dir} (nbdkit's file names), by certtool. */
+    private static void certificates(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("ca.info"), "cn = Test CA\nca\ncert_signing_key\nexpiration_days = 30\n");
+        Files.writeString(dir.resolve("server.info"), "organization = Test\ncn = localhost\ndns_name = localhost\n"
+                + "tls_www_server\nencryption_key\nsigning_key\nexpiration_days = 30\n");
+        for (List<String> c : List.of(
+                List.of("--generate-privkey", "--outfile", "ca-key.pem"),
+                List.of("--generate-self-signed", "--load-privkey", "ca-key.pem", "--template", "ca.info", "--outfile", "ca-cert.pem"),
+                List.of("--generate-privkey", "--outfile", "server-key.pem"),
+                List.of("--generate-certificate", "--load-ca-certificate", "ca-cert.pem", "--load-ca-privkey", "ca-key.pem",
+                        "--load-privkey", "server-key.pem", "--template", "server.info", "--outfile", "server-cert.pem"))) {
+            List<String> argv = new ArrayList<>(List.of("certtool"));
+            argv.addAll(c);
+            Cmd.of(argv).dir(dir).ok();
+        }
+    }
+
+    @Test
+    void tlsWithX509Certificates() throws IOException {
+        Path pki = tmp.resolve("pki"), other = tmp.resolve("other");
+        certificates(pki);
+        certificates(other);
+        int port = Server.freePort();
+        Server back = Server.launch(Impl.NBDKIT, List.of("-f", "-i", "127.0.0.1", "-p", Integer.toString(port),
+                "--tls=require", "--tls-certificates=" + pki, "pattern", "1M")).port(port).ready();
+        String[] args = {"nbd", "hostname=localhost", "port=" + port, "tls=require", "tls-certificates=" + pki};
+        PluginDiff.Seen seen = PluginDiff.assertSameDisk(tmp, args);
+        assertEquals(1 << 20, seen.size());
+        // A server certificate from another CA is refused, unless verification is off.
+        Server wrongCa = unix("nbd", "hostname=localhost", "port=" + port, "tls=require", "tls-certificates=" + other);
+        Cmd.of("nbdinfo", wrongCa.uri()).fails();
+        assertTrue(wrongCa.stderr().contains("TLS handshake with the server failed"), wrongCa.stderr());
+        wrongCa.stop();
+        // The certificate names localhost, not 127.0.0.1.
+        Server wrongName = unix("nbd", "hostname=127.0.0.1", "port=" + port, "tls=require", "tls-certificates=" + pki);
+        Cmd.of("nbdinfo", wrongName.uri()).fails();
+        wrongName.stop();
+        Server unverified = unix("nbd", "hostname=127.0.0.1", "port=" + port, "tls=require", "tls-certificates=" + other,
+                "tls-verify=false");
+        assertEquals("1048576\n", Cmd.of("nbdinfo", "--size", unverified.uri()).ok().out());
+        unverified.stop();
+        back.stop();
+    }
+
     @Test
     void sharedConnectionWithRetry() throws Exception {
         Path late = sock("late");

@@ -49,13 +49,23 @@ import java.util.Vector;
 final class ClientTls {
     private ClientTls() {}
 
-    private static final class CryptoHolder {
+    /** PSK needs no signatures: the JDK's providers, whose AES-GCM runs on CPU instructions. */
+    private static final class PskCrypto {
         static final JcaTlsCrypto CRYPTO = new JcaTlsCryptoProvider().create(new SecureRandom());
     }
 
+    /**
+     * X.509: BouncyCastle's own provider (never registered globally), because the JDK's lack the
+     * RSA-PSS names a TLS 1.3 server's signature needs. (The server's TLS mixes both through
+     * server/tls/FallbackJcaHelper, which is package-private.)
+     */
+    private static final class X509Crypto {
+        static final JcaTlsCrypto CRYPTO = new JcaTlsCryptoProvider()
+                .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).create(new SecureRandom());
+    }
+
     static Wire handshake(Wire plain, TlsSettings s) throws IOException {
-        JcaTlsCrypto crypto = CryptoHolder.CRYPTO;
-        TlsClient client = s.psk() != null ? pskClient(crypto, s) : x509Client(crypto, s);
+        TlsClient client = s.psk() != null ? pskClient(PskCrypto.CRYPTO, s) : x509Client(X509Crypto.CRYPTO, s);
         TlsClientProtocol protocol = new TlsClientProtocol(TlsWire.input(plain), TlsWire.output(plain));
         try {
             protocol.connect(client);
