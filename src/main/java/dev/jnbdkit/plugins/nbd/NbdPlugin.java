@@ -1,11 +1,11 @@
 package dev.jnbdkit.plugins.nbd;
 
-import dev.jnbdkit.filters.retry.Unsigned;
 import dev.jnbdkit.plugins.PluginVersion;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Export;
 import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.Nbdkit;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.PluginException;
@@ -102,7 +102,7 @@ public final class NbdPlugin implements Plugin {
             // nbdkit's order: command= and arg= both append to the command line.
             case "command", "arg" -> command.add(value);
             case "export" -> export = value;
-            case "retry" -> retry = Unsigned.parse("retry", value);
+            case "retry" -> retry = Numbers.parseUnsigned("retry", value);
             case "shared" -> shared = Sizes.parseBool(value);
             case "dynamic-export" -> dynamicExport = Sizes.parseBool(value);
             case "tls" -> tls = switch (value.toLowerCase(Locale.ROOT)) {

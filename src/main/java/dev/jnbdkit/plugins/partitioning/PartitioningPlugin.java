@@ -1,6 +1,5 @@
 package dev.jnbdkit.plugins.partitioning;
 
-import dev.jnbdkit.filters.retry.Unsigned;
 import dev.jnbdkit.plugins.PluginVersion;
 import dev.jnbdkit.posix.FileCalls;
 import dev.jnbdkit.spi.CacheMode;
@@ -8,6 +7,7 @@ import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Nbdkit;
+import dev.jnbdkit.spi.Numbers;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.PluginException;
@@ -96,11 +96,7 @@ public final class PartitioningPlugin implements Plugin {
                 if (value.equalsIgnoreCase("default")) {
                     mbrId = DEFAULT_MBR_ID;
                 } else {
-                    long id = Unsigned.parse("mbr-id", value);
-                    if (id > 255) {
-                        throw new PluginException(Errno.ERANGE, "mbr-id: could not parse number: \"" + value
-                                + "\": Numerical result out of range");
-                    }
+                    long id = Numbers.parseUnsigned("mbr-id", value, 8);
                     mbrId = (int) id;
                 }
             }
