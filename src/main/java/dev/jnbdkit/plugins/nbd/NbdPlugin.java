@@ -63,22 +63,22 @@ public final class NbdPlugin implements Plugin {
 
     @Override
     public String configHelp() {
-        return "[uri=]<URI>            URI of an NBD socket to connect to (if supported).\n"
-                + "socket=<SOCKNAME>      The Unix socket to connect to.\n"
-                + "hostname=<HOST>        The hostname for the TCP socket to connect to.\n"
-                + "port=<PORT>            TCP/vsock port or service name to use (default 10809).\n"
-                + "command=<COMMAND>      Command to run.\n"
-                + "arg=<ARG>              Parameters for command.\n"
-                + "export=<NAME>          Export name to connect to (default \"\").\n"
-                + "dynamic-export=<BOOL>  True to enable export name pass-through.\n"
-                + "retry=<N>              Retry connection up to N seconds (default 0).\n"
-                + "shared=<BOOL>          True to share one server connection among all clients,\n"
-                + "                       rather than a connection per client (default false).\n"
-                + "tls=<MODE>             How to use TLS; one of 'off', 'on', or 'require'.\n"
-                + "tls-certificates=<DIR> Directory containing files for X.509 certificates.\n"
-                + "tls-verify=<BOOL>      Set to false to disable server name verification.\n"
-                + "tls-username=<NAME>    Override username presented in X.509 TLS.\n"
-                + "tls-psk=<FILE>         File containing Pre-Shared Key for TLS.";
+        return "[uri=]<URI>            nbd://, nbds://, nbd+unix:// or nbds+unix:// URI of the server.\n"
+                + "socket=<PATH>          Connect to the server's Unix socket.\n"
+                + "hostname=<HOST>        Connect over TCP to this host...\n"
+                + "port=<PORT>            ...on this port or service (default 10809).\n"
+                + "command=<PROGRAM>      Start this server (socket activation)...\n"
+                + "arg=<ARG>              ...with these arguments, one per arg=.\n"
+                + "export=<NAME>          The export to use (default \"\").\n"
+                + "dynamic-export=<BOOL>  Use the export name each client asks for.\n"
+                + "retry=<N>              Try a failed connection N more times, a second apart.\n"
+                + "shared=<BOOL>          One connection for all clients, made at start\n"
+                + "                       (default: with command= only).\n"
+                + "tls=off|on|require     TLS towards the server (default off; on with a tls-* key).\n"
+                + "tls-certificates=<DIR> Directory of ca-cert.pem to verify the server with.\n"
+                + "tls-verify=<BOOL>      false: accept any server certificate.\n"
+                + "tls-username=<NAME>    PSK identity (default: the local user name).\n"
+                + "tls-psk=<FILE>         Pre-shared keys (psktool's username:hexkey lines).";
     }
 
     @Override public String magicConfigKey() { return "uri"; }

@@ -54,8 +54,11 @@ public final class PartitioningPlugin implements Plugin {
 
     @Override
     public String configHelp() {
-        return "file=<FILENAME>  (required) File(s) containing partitions\n"
-                + "partition-type=mbr|gpt      Partition type";
+        return "[file=]<FILE>           (required, repeatable) One partition's contents.\n"
+                + "partition-type=mbr|gpt  The table (default: MBR for up to 4 files and 2 TB).\n"
+                + "alignment=<N>           Where the following partitions start (default 1M).\n"
+                + "mbr-id=0xN|default      MBR type byte of the following files (default 0x83).\n"
+                + "type-guid=GUID|default  GPT type of the following files (default Linux filesystem).";
     }
 
     @Override public String magicConfigKey() { return "file"; }
