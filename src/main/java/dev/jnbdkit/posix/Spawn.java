@@ -63,6 +63,20 @@ public final class Spawn {
      * exit status, or 128 + the signal that killed it (as the shell and ProcessBuilder report it).
      */
     public static int run(List<String> argv, Map<String, String> env, int in, int out) throws ProcessCalls.PosixException {
+        return waitFor(spawn(argv, env, new int[] {in, out, 2}));
+    }
+
+    /**
+     * Starts {@code argv} as {@link #run} does, but without waiting, with descriptors 0, 1 and 2
+     * as they are and {@code fd3} as its descriptor 3 (a socket-activated server's listening
+     * socket); returns its pid, for {@link #waitFor}.
+     */
+    public static int start(List<String> argv, Map<String, String> env, int fd3) throws ProcessCalls.PosixException {
+        return spawn(argv, env, new int[] {0, 1, 2, fd3});
+    }
+
+    /** Starts {@code argv} with {@code fds[i]} as its descriptor i and no other above them. */
+    private static int spawn(List<String> argv, Map<String, String> env, int[] fds) throws ProcessCalls.PosixException {
         int pid;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment actions = a.allocate(OPAQUE, 16);
@@ -72,10 +86,13 @@ public final class Spawn {
             check("posix_spawn_file_actions_init", (int) Calls.FA_INIT.invokeExact(actions));
             check("posix_spawnattr_init", (int) Calls.ATTR_INIT.invokeExact(attr));
             try {
-                check("posix_spawn_file_actions_adddup2", (int) Calls.FA_DUP2.invokeExact(actions, in, 0));
-                check("posix_spawn_file_actions_adddup2", (int) Calls.FA_DUP2.invokeExact(actions, out, 1));
+                for (int i = 0; i < fds.length; i++) {
+                    // A source below i would be overwritten by an earlier dup2: callers pass 0..2 as
+                    // themselves (dup2 onto itself keeps it) and anything else from above.
+                    check("posix_spawn_file_actions_adddup2", (int) Calls.FA_DUP2.invokeExact(actions, fds[i], i));
+                }
                 if (Calls.FA_CLOSEFROM.isPresent()) {
-                    check("posix_spawn_file_actions_addclosefrom_np", (int) Calls.FA_CLOSEFROM.get().invokeExact(actions, 3));
+                    check("posix_spawn_file_actions_addclosefrom_np", (int) Calls.FA_CLOSEFROM.get().invokeExact(actions, fds.length));
                 }
                 int unused = (int) Calls.SIGEMPTYSET.invokeExact(empty);
                 unused = (int) Calls.SIGEMPTYSET.invokeExact(defaults);
@@ -103,10 +120,11 @@ public final class Spawn {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
-        return waitFor(pid);
+        return pid;
     }
 
-    private static int waitFor(int pid) throws ProcessCalls.PosixException {
+    /** Waits for child {@code pid}: its exit status, or 128 + the signal that killed it. */
+    public static int waitFor(int pid) throws ProcessCalls.PosixException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
             MemorySegment status = a.allocate(JAVA_INT);

@@ -16,6 +16,8 @@ public final class Clients {
             Map.entry("qemu-img", "qemu-utils"),
             Map.entry("qemu-io", "qemu-utils"),
             Map.entry("qemu-nbd", "qemu-utils"),
+            Map.entry("sfdisk", "fdisk"),
+            Map.entry("psktool", "gnutls-bin"),
             Map.entry("fio", "fio"),
             Map.entry("gzip", "gzip"),
             Map.entry("systemd-socket-activate", "systemd"),

@@ -1,0 +1,97 @@
+package dev.jnbdkit.plugins.nbd;
+
+import org.bouncycastle.tls.TlsNoCloseNotifyException;
+import org.bouncycastle.tls.TlsProtocol;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+
+/** An established TLS session (BouncyCastle, blocking) over a plaintext wire. */
+final class TlsWire implements Wire {
+    /** A TLS record holds 16 KiB; larger copies buy nothing. */
+    private static final int CHUNK = 64 * 1024;
+
+    private final Wire plain;
+    private final TlsProtocol protocol;
+    private final byte[] readBuf = new byte[CHUNK];
+    private final byte[] writeBuf = new byte[CHUNK];
+
+    TlsWire(Wire plain, TlsProtocol protocol) {
+        this.plain = plain;
+        this.protocol = protocol;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        int want = Math.min(dst.remaining(), readBuf.length);
+        if (want == 0) return 0;
+        int n;
+        try {
+            n = protocol.readApplicationData(readBuf, 0, want);
+        } catch (TlsNoCloseNotifyException e) {
+            return -1;
+        }
+        if (n > 0) dst.put(readBuf, 0, n);
+        return n;
+    }
+
+    @Override
+    public synchronized void write(ByteBuffer... srcs) throws IOException {
+        // Gathered into records so that a request header and its payload leave together.
+        int fill = 0;
+        for (ByteBuffer b : srcs) {
+            while (b.hasRemaining()) {
+                if (fill == writeBuf.length) {
+                    protocol.writeApplicationData(writeBuf, 0, fill);
+                    fill = 0;
+                }
+                int n = Math.min(b.remaining(), writeBuf.length - fill);
+                b.get(writeBuf, fill, n);
+                fill += n;
+            }
+        }
+        if (fill > 0) protocol.writeApplicationData(writeBuf, 0, fill);
+    }
+
+    @Override
+    public void close() {
+        // Closing the socket first wakes a reader blocked in readApplicationData.
+        plain.close();
+        try {
+            protocol.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the socket is gone already
+        }
+    }
+
+    /** The plaintext wire as the streams BouncyCastle reads and writes records on. */
+    static InputStream input(Wire w) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) return 0;
+                int n;
+                do {
+                    n = w.read(ByteBuffer.wrap(b, off, len));
+                } while (n == 0);
+                return n;
+            }
+        };
+    }
+
+    static OutputStream output(Wire w) {
+        return new OutputStream() {
+            @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+
+            @Override public void write(byte[] b, int off, int len) throws IOException { w.write(ByteBuffer.wrap(b, off, len)); }
+        };
+    }
+}
