@@ -316,6 +316,25 @@ class OptionsIT extends ItBase {
         });
     }
 
+    /**
+     * A server started in the background by a script has SIGINT ignored (the shell's `server &`
+     * does that); nbdkit installs its handler anyway, so SIGINT still stops it cleanly. Both
+     * servers, the same script: exit status 0 within the time allowed.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Server.Impl.class)
+    void sigintStopsAServerStartedWithSigintIgnored(Server.Impl impl) {
+        Path sock = sock();
+        List<String> argv = impl == Server.Impl.JNBDKIT ? Server.argv("-f", "-U", sock.toString(), "null")
+                : List.of(impl.command(), "-f", "-U", sock.toString(), "null");
+        String script = "trap '' INT; " + Transcript.quoteAll(argv) + " & pid=$!"
+                + "; i=0; while ! test -S " + sock + " && test $i -lt 1800; do sleep 0.1; i=$((i+1)); done"
+                + "; sleep 1; kill -INT $pid"
+                + "; i=0; while kill -0 $pid 2>/dev/null && test $i -lt 300; do sleep 0.1; i=$((i+1)); done"
+                + "; if kill -0 $pid 2>/dev/null; then kill -KILL $pid; echo still running; else wait $pid; echo exit=$?; fi";
+        assertEquals("exit=0", Cmd.sh(script).ok().out().strip(), impl + " after SIGINT");
+    }
+
     // ---- behaviour options -------------------------------------------------------------------
 
     @Test
