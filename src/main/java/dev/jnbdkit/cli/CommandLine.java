@@ -133,9 +133,13 @@ public final class CommandLine {
         return LONG_NAMES.stream().map(l -> "--" + l.name()).toList();
     }
 
-    /** What --long-options prints: every long option but the two hidden listing options. */
+    /**
+     * What --long-options prints: nbdkit's long options (not the two hidden listing options, nor
+     * jnbdkit's own --python: scripts compare this listing with nbdkit's manual).
+     */
     public static List<String> longOptionListing() {
-        return LONG_NAMES.stream().filter(l -> l.spec().documented()).map(l -> "--" + l.name()).toList();
+        return LONG_NAMES.stream().filter(l -> l.spec().documented() && l.spec().id() != Id.PYTHON)
+                .map(l -> "--" + l.name()).toList();
     }
 
     /** What --short-options prints. */
