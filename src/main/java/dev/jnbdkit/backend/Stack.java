@@ -64,6 +64,23 @@ public final class Stack {
 
     public boolean readonly() { return readonly; }
 
+    /**
+     * True when every layer is jnbdkit's own Java code, the python plugin (which runs native
+     * code) excepted: then nothing in the process writes to descriptors 0 and 1 behind the JVM's
+     * back (the sh plugin's scripts get their own stdin and stdout). Jar plugins and filters are
+     * the user's and may, so they are not.
+     */
+    public boolean onlyBuiltInJava() {
+        ClassLoader ours = Stack.class.getClassLoader();
+        for (Layer l : layers) {
+            Object impl = l instanceof FilterLayer fl ? fl.filter : plugin.plugin;
+            if (impl.getClass().getClassLoader() != ours || impl.getClass().getName().startsWith("dev.jnbdkit.python.")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The filters, outermost first. */
     public List<Filter> filters() {
         List<Filter> f = new ArrayList<>();

@@ -136,7 +136,7 @@ public final class Main {
             stack.configComplete();
             Log.debug("using thread model " + stack.threadModel().nbdkitName());
             stack.getReady();
-            Stdio.afterConfiguration(o.listen().single());
+            Stdio.afterConfiguration(o.listen().single(), stack.onlyBuiltInJava());
             StartupTrace.mark("plugin ready");
         } catch (PluginException e) {
             throw new Fatal(e.getMessage());
@@ -226,19 +226,11 @@ public final class Main {
             } else if (socketActivation) {
                 // nbdkit exits with the process that socket-activated it (measured with 1.32: it sets
                 // PR_SET_PDEATHSIG at start), so a client that dies without closing its libnbd
-                // handle leaves no server behind. Off the start path: the first downcall costs
-                // tens of milliseconds, and the check after it covers a parent that died meanwhile.
-                // The thread stays (parked): Linux keeps the death signal per thread and forgets
-                // it when the thread that asked for it ends.
-                Thread.ofPlatform().daemon().name("exit-with-parent").start(() -> {
-                    try {
-                        exitWithParent(server);
-                    } catch (IOException | RuntimeException e) {
-                        Log.debug("socket activation: cannot follow the parent's exit: " + e.getMessage());
-                        return;
-                    }
-                    while (true) java.util.concurrent.locks.LockSupport.park();
-                });
+                // handle leaves no server behind. Here a thread looks at our parent once a second,
+                // starting a second after start: a native prctl would put the FFM linker's set-up
+                // (~0.25 s of CPU, measured) on every socket-activated start, most of which last
+                // less than a second anyway.
+                ParentWatch.start(server::requestShutdown);
             }
             if (o.execution().printUri()) {
                 printUri(Stdio.originalStdout(), Captive.uri(unixSocket, unixSocket == null ? listener.port() : 0, o.exportName(),

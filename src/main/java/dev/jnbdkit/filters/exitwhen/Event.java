@@ -49,7 +49,7 @@ sealed interface Event {
             try {
                 Process p = new ProcessBuilder("/bin/sh", "-c", command)
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                        .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD) // the server's stdout once configured: /dev/null, as nbdkit's
                         .redirectError(ProcessBuilder.Redirect.INHERIT)
                         .start();
                 int status = p.waitFor();

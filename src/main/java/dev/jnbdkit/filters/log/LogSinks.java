@@ -62,7 +62,7 @@ final class LogSinks {
         try {
             Process p = new ProcessBuilder("bash", "-c", e.scriptVariables() + script)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD) // the server's stdout once configured: /dev/null, as nbdkit's
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             p.waitFor();
