@@ -43,9 +43,10 @@ class ScanFilterIT extends FilterItBase {
         String ours = null;
         for (Impl impl : Impl.values()) {
             Path log = tmp.resolve("log-" + impl);
-            List<String> a = new ArrayList<>(List.of("--filter=scan", "--filter=log", "logfile=" + log));
-            if (delay != null) a.addAll(List.of("--filter=delay", "delay-cache=" + delay));
-            a.addAll(List.of("file", disk.toString()));
+            List<String> a = new ArrayList<>(List.of("--filter=scan", "--filter=log"));
+            if (delay != null) a.add("--filter=delay");
+            a.addAll(List.of("file", disk.toString(), "logfile=" + log));
+            if (delay != null) a.add("delay-cache=" + delay);
             a.addAll(params);
             String run = Clients.PYTHON + " " + script() + " \"$uri\" " + log + " " + String.join(" ", steps);
             String seen = Differential.captive(impl.command(), Map.of(), a, run).out();
@@ -109,8 +110,8 @@ class ScanFilterIT extends FilterItBase {
         String client = Clients.PYTHON + " -c 'import nbd, sys, time; h = nbd.NBD(); h.connect_uri(sys.argv[1]); "
                 + "time.sleep(0.5); h.shutdown()' \"$uri\"";
         for (Impl impl : Impl.values()) {
-            Cmd.Result r = Differential.captive(impl.command(), Map.of(), List.of("-v", "--filter=scan", "--filter=delay",
-                    "delay-cache=0.2", "file", disk.toString(), "scan-size=512K"), client);
+            Cmd.Result r = Differential.captive(impl.command(), Map.of(), List.of("-v", "--filter=scan", "--filter=delay", "file",
+                    disk.toString(), "delay-cache=0.2", "scan-size=512K"), client);
             assertTrue(r.err().contains("scan: exiting background thread on connection close"), impl + "\n" + r);
             assertTrue(!r.err().contains("scan: finished scanning the plugin"), impl + ": it stopped mid-scan\n" + r);
         }
@@ -147,7 +148,7 @@ class ScanFilterIT extends FilterItBase {
         for (Impl impl : Impl.values()) {
             Path log = tmp.resolve("log-" + impl);
             String out = Differential.captive(impl.command(), Map.of(), List.of("--filter=scan", "--filter=cache", "--filter=log",
-                    "logfile=" + log, "file", disk.toString()), Clients.PYTHON + " " + client + " \"$uri\" " + log).out();
+                    "file", disk.toString(), "logfile=" + log), Clients.PYTHON + " " + client + " \"$uri\" " + log).out();
             assertEquals((6 * M) + " " + (6 * M) + " " + md5, out.strip(), impl + ": prefetched, read in all, md5");
         }
     }
