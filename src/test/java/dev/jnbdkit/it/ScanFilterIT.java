@@ -80,7 +80,7 @@ class ScanFilterIT extends FilterItBase {
         String ahead = prefetches(4 * M, "1", List.of("scan-size=512K"), "connect", "read:" + (5 * M / 2) + ":" + (M / 2),
                 "wait:3", "settle:1.5");
         assertEquals(lines(0, M / 2, 3 * M, M / 2, 7 * M / 2, M / 2), ahead);
-        String steady = prefetches(2 * M, "0.3", List.of("scan-size=512K", "scan-ahead=false"), "connect",
+        String steady = prefetches(2 * M, "300ms", List.of("scan-size=512K", "scan-ahead=false"), "connect",
                 "read:" + (3 * M / 2) + ":" + (M / 2), "wait:4", "settle:1");
         assertEquals(lines(0, M / 2, M / 2, M / 2, M, M / 2, 3 * M / 2, M / 2), steady);
     }
@@ -100,7 +100,7 @@ class ScanFilterIT extends FilterItBase {
     @Test
     void scanForeverStartsOver() {
         assertEquals(lines(0, M / 2, M / 2, M / 2, 0, M / 2, M / 2, M / 2, 0, M / 2),
-                prefetches(M, "0.05", List.of("scan-size=512K", "scan-forever=true"), "connect", "wait:5", "first:5"));
+                prefetches(M, "50ms", List.of("scan-size=512K", "scan-forever=true"), "connect", "wait:5", "first:5"));
     }
 
     /** The thread ends at close, mid-scan, and says so under -v (nbdkit's debug line). */
@@ -111,7 +111,7 @@ class ScanFilterIT extends FilterItBase {
                 + "time.sleep(0.5); h.shutdown()' \"$uri\"";
         for (Impl impl : Impl.values()) {
             Cmd.Result r = Differential.captive(impl.command(), Map.of(), List.of("-v", "--filter=scan", "--filter=delay", "file",
-                    disk.toString(), "delay-cache=0.2", "scan-size=512K"), client);
+                    disk.toString(), "delay-cache=200ms", "scan-size=512K"), client);
             assertTrue(r.err().contains("scan: exiting background thread on connection close"), impl + "\n" + r);
             assertTrue(!r.err().contains("scan: finished scanning the plugin"), impl + ": it stopped mid-scan\n" + r);
         }
