@@ -302,8 +302,11 @@ def filter_rounds(plugin, cfg, tmp, results):
             for s in SERVERS:
                 servers[s] = Server(s, plugin, None, tmp)
             for s in order:
+                # luks: reads and writes, so that both the decrypting and the encrypting paths are
+                # compiled before the first timed row (a write).
+                warm_rw = "randrw" if plugin in LUKS_WORKLOADS else "randread"
                 subprocess.run(["fio", "--name=warm", "--ioengine=nbd", "--uri=" + servers[s].uri,
-                                "--rw=randread", "--bs=64k", "--iodepth=8", "--offset=%d" % (size - 16 * MIB),
+                                "--rw=" + warm_rw, "--bs=64k", "--iodepth=8", "--offset=%d" % (size - 16 * MIB),
                                 "--size=%d" % (16 * MIB), "--time_based", "--runtime=%g" % cfg.warmup],
                                env=CLIENT_ENV, check=True, stdout=subprocess.DEVNULL, timeout=cfg.warmup + 60)
             for i, (wid, _, kind, rw, bs, qd) in enumerate(FILTER_WORKLOADS[plugin]):
