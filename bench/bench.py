@@ -97,7 +97,21 @@ FILTER_WORKLOADS["xz"] = [
     ("xz-rr4k", "4K randread QD16 through the xz filter", "fio", "randread", "4k", 16),
 ]
 XZ_BLOCK = MIB
-FILTER_FILES = {}  # filter -> [path, uncompressed size] for filters over a file of their own (xz)
+FILTER_FILES = {}  # filter -> [path, uncompressed size] for filters over a file of their own (xz, luks)
+# The luks part: --filter=luks over `file IMAGE`, IMAGE a LUKSv1 image made by cryptsetup in
+# /dev/shm (aes-xts-plain64, 512-bit key, sha256; key slot iterations forced to 1000, so that each
+# connection's unlock takes no time on either server). The write row runs first and fills the
+# payload; every row encrypts or decrypts. FILTER_ARGS["luks"] (the key file) is set by main().
+FILTER_WORKLOADS["luks"] = [
+    ("luks-w1m", "1M write QD4 (encrypting)", "fio", "write", "1m", 4),
+    ("luks-r1m", "1M read QD4 (decrypting)", "fio", "read", "1m", 4),
+    ("luks-rw4k", "4K randwrite QD16", "fio", "randwrite", "4k", 16),
+    ("luks-rr4k", "4K randread QD16", "fio", "randread", "4k", 16),
+    ("luks-out", "nbdcopy out, 4 conns", "out", None, None, None),
+]
+FILTER_ARGS["luks"] = ["--filter=luks"]
+LUKS_TARGET = 1.0  # issue 11: at least nbdkit's speed
+LUKS_KEY = []  # the key file of the luks image, removed at the end
 
 
 def log(*a):
@@ -302,8 +316,11 @@ def filter_rounds(plugin, cfg, tmp, results):
             for s in SERVERS:
                 servers[s] = Server(s, plugin, None, tmp)
             for s in order:
+                # luks: reads and writes, so that both the decrypting and the encrypting paths are
+                # compiled before the first timed row (a write).
+                warm_rw = "randrw" if plugin == "luks" else "randread"
                 subprocess.run(["fio", "--name=warm", "--ioengine=nbd", "--uri=" + servers[s].uri,
-                                "--rw=randread", "--bs=64k", "--iodepth=8", "--offset=%d" % (size - 16 * MIB),
+                                "--rw=" + warm_rw, "--bs=64k", "--iodepth=8", "--offset=%d" % (size - 16 * MIB),
                                 "--size=%d" % (16 * MIB), "--time_based", "--runtime=%g" % cfg.warmup],
                                env=CLIENT_ENV, check=True, stdout=subprocess.DEVNULL, timeout=cfg.warmup + 60)
             for i, (wid, _, kind, rw, bs, qd) in enumerate(FILTER_WORKLOADS[plugin]):
@@ -321,13 +338,16 @@ def filter_rounds(plugin, cfg, tmp, results):
                 s.stop()
 
 
-def filter_rows(results):
-    """Table rows of the filters part (no targets: measured to compare, not to meet)."""
+def filter_rows(results, missed):
+    """Table rows of the filters part (no targets: measured to compare, not to meet; but the luks
+    rows have LUKS_TARGET, and a miss is added to `missed`)."""
     rows = []
     for plugin, workloads in FILTER_WORKLOADS.items():
         what = "`file`, no filter" if not FILTER_ARGS[plugin] else "`--filter=%s` over `file`" % plugin
         if plugin == "xz":
             what = "`--filter=xz` over `file` (1 MiB blocks)"
+        if plugin == "luks":
+            what = "`--filter=luks` over `file` (LUKSv1 aes-xts-plain64)"
         for wid, label, kind, rw, bs, qd in workloads:
             vals = results.get((plugin, wid))
             if not vals:
@@ -336,7 +356,12 @@ def filter_rows(results):
                 j, n = fmt_iops(med(vals, "jnbdkit"), 4096), fmt_iops(med(vals, "nbdkit"), 4096)
             else:
                 j, n = fmt_rate(med(vals, "jnbdkit")), fmt_rate(med(vals, "nbdkit"))
-            rows.append((what, label, j, n, "%.2f×" % med_ratio(vals), per_round(vals), "", ""))
+            r, tgt, verd = med_ratio(vals), "", ""
+            if plugin == "luks":
+                tgt, verd = "≥ %.1f×" % LUKS_TARGET, verdict(r >= LUKS_TARGET)
+                if r < LUKS_TARGET:
+                    missed.append("%s %s: %.2f× (target %s)" % (what, label, r, tgt))
+            rows.append((what, label, j, n, "%.2f×" % r, per_round(vals), tgt, verd))
     # What the nofilter layer itself costs: jnbdkit with it over jnbdkit without it (the plugin
     # rounds and the nofilter rounds ran apart, so this carries the noise of both).
     for kind, label in (("rr4k", "4K randread QD16"), ("out", "nbdcopy out, 4 conns")):
@@ -346,6 +371,26 @@ def filter_rows(results):
             rows.append(("`--filter=nofilter` ÷ no filter (jnbdkit only)", label, "", "", "%.2f×" % ratio, "",
                          "within noise of 1.0×", "met" if ratio >= 0.9 else "**MISSED**"))
     return rows
+
+
+def make_luks_image(payload):
+    """A LUKSv1 image with a `payload`-byte payload (cryptsetup puts it after 2 MiB of header and
+    key slots for a 512-bit key) and its key file, in /dev/shm; sets FILTER_FILES and FILTER_ARGS."""
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    img = os.path.join(shm, "jnbdkit-bench-luks.%d.img" % os.getpid())
+    key = img + ".key"
+    LUKS_KEY[:] = [key]
+    FILTER_FILES["luks"] = [img, payload]
+    FILTER_ARGS["luks"] = ["--filter=luks", "passphrase=+" + key]
+    with open(key, "w") as f:
+        f.write("bench passphrase")
+    with open(img, "wb") as f:
+        f.truncate(payload + 2 * MIB)
+    cryptsetup = shutil.which("cryptsetup", path="/usr/sbin:/sbin:/usr/bin") or "cryptsetup"
+    log("formatting %s (LUKSv1, %d MiB payload)" % (img, payload // MIB))
+    subprocess.run([cryptsetup, "luksFormat", "--type", "luks1", "--batch-mode", "--cipher", "aes-xts-plain64",
+                    "--key-size", "512", "--hash", "sha256", "--pbkdf-force-iterations", "1000",
+                    "--key-file", key, img], check=True, stdout=subprocess.DEVNULL, timeout=120)
 
 
 def make_xz_image(path, size):
@@ -534,7 +579,7 @@ def build_table(results, rss, plugins):
                     missed.append("%s idle RSS: %.1f MiB (target ≤ 64 MiB)" % (what, j / MIB))
             rows.append((what, label + sz, "%.1f MiB" % (j / MIB), "%.1f MiB" % (n / MIB),
                          "%.2f×" % (j / n), "", tgt, verd))
-    rows.extend(filter_rows(results))
+    rows.extend(filter_rows(results, missed))
     base = results.get(("client", "nbdsh-baseline"))
     return rows, missed, (statistics.median(v["nbdkit"] for v in base) if base else None)
 
@@ -656,8 +701,8 @@ def parse_size(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="a ~3-minute smoke run")
-    ap.add_argument("--only", default="python,memory,tls,startup,rss,filters,xz",
-                    help="comma list of parts: python, memory, tls, startup, rss, filters, xz (default: all)")
+    ap.add_argument("--only", default="python,memory,tls,startup,rss,filters,xz,luks",
+                    help="comma list of parts: python, memory, tls, startup, rss, filters, xz, luks (default: all)")
     ap.add_argument("--filter-size", default=None,
                     help="size of the file under the filters part (default 1G, --quick 256M)")
     ap.add_argument("--output", default=os.path.join(HOME, "docs", "benchmarks.md"))
@@ -724,7 +769,7 @@ def main():
                     w.write(r.read(MIB))
             FILTER_BASE[:] = [base, filter_size]
             for p in FILTER_WORKLOADS:
-                if p not in ("xz",):
+                if p not in ("xz", "luks"):
                     filter_rounds(p, cfg, tmp, results)
         if "xz" in parts:
             shm = "/dev/shm" if os.path.isdir("/dev/shm") else tmp
@@ -733,7 +778,13 @@ def main():
             make_xz_image(image, filter_size)
             FILTER_FILES["xz"] = [image, filter_size]
             filter_rounds("xz", cfg, tmp, results)
+        if "luks" in parts:
+            make_luks_image(filter_size)
+            filter_rounds("luks", cfg, tmp, results)
     finally:
+        for path in LUKS_KEY:
+            if os.path.exists(path):
+                os.unlink(path)
         if srcfile and os.path.exists(srcfile):
             os.unlink(srcfile)
         if FILTER_BASE and os.path.exists(FILTER_BASE[0]):
@@ -754,6 +805,11 @@ def main():
                      "(in each MiB: 256 KiB random, 512 KiB of random letters from 16, 256 KiB of zeros) made "
                      "by `xz -1 --block-size=1MiB` in /dev/shm; both filters keep 8 blocks per connection "
                      "(jnbdkit decodes with XZ for Java, nbdkit with liblzma). No targets." % (filter_size // MIB))
+    if "luks" in parts:
+        notes.append("luks rows: `--filter=luks file IMAGE passphrase=+KEY` on both servers, IMAGE a LUKSv1 "
+                     "image made by `cryptsetup luksFormat --type luks1` (aes-xts-plain64, 512-bit key, sha256, "
+                     "`--pbkdf-force-iterations 1000`) with a %d MiB payload, in /dev/shm; the write row runs "
+                     "first and fills it. Target: at least nbdkit's speed." % (filter_size // MIB))
     if "tls" in parts:
         notes.append("TLS rows: the memory plugin with `--tls=require --tls-psk=FILE`, nbdcopy over "
                      "`nbds+unix://` with `tls-psk-file` (TLS 1.3 PSK; jnbdkit: BouncyCastle with the "

@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
- * nbdkit_read_password(3) for any plugin (the python plugin's {@code nbdkit.read_password}, the
- * ssh plugin's {@code password=}), as nbdkit 1.32 behaves (checked against it): {@code VALUE} is the
+ * nbdkit_read_password(3) for any plugin or filter (the python plugin's
+ * {@code nbdkit.read_password}, the ssh plugin's {@code password=}, the luks filter's
+ * {@code passphrase=}), as nbdkit 1.32 behaves (checked against it): {@code VALUE} is the
  * password; {@code -} reads one line from stdin, which must be a terminal, with echo off and a
  * {@code password: } prompt on stdout (refused under {@code -s}); {@code -FD} reads the first
  * line of an inherited descriptor (not 0, 1 or 2) and closes it; {@code +FILE} reads the first

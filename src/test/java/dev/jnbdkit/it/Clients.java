@@ -24,6 +24,7 @@ public final class Clients {
             Map.entry("tar", "tar"),
             Map.entry("xz", "xz-utils"),
             Map.entry("cmp", "diffutils"),
+            Map.entry("cryptsetup", "cryptsetup-bin"),
             Map.entry("python3", "python3"),
             Map.entry("ssh-keygen", "openssh-client"),
             Map.entry("sshd", "openssh-server"));
