@@ -24,6 +24,8 @@ public final class Clients {
             Map.entry("tar", "tar"),
             Map.entry("xz", "xz-utils"),
             Map.entry("cmp", "diffutils"),
+            Map.entry("openssl", "openssl"),
+            Map.entry("mke2fs", "e2fsprogs"),
             Map.entry("python3", "python3"),
             Map.entry("ssh-keygen", "openssh-client"),
             Map.entry("sshd", "openssh-server"));
