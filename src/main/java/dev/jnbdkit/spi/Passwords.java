@@ -21,7 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * are nbdkit's messages.
  *
  * <p>Shared by the python plugin's {@code nbdkit.read_password} and the plugins with password
- * parameters (curl's {@code password=}, {@code proxy-password=}, {@code cookie=}).
+ * parameters (curl's {@code password=}, {@code proxy-password=} and {@code cookie=}, ssh's
+ * {@code password=}).
  */
 public final class Passwords {
     private Passwords() {}
