@@ -112,6 +112,25 @@ FILTER_WORKLOADS["luks"] = [
 FILTER_ARGS["luks"] = ["--filter=luks"]
 LUKS_TARGET = 1.0  # issue 11: at least nbdkit's speed
 LUKS_KEY = []  # the key file of the luks image, removed at the end
+# The plugins part: reads from plugins whose data comes from elsewhere, the same command line on
+# both servers. pattern computes its bytes (the server's own overhead, nothing else); curl reads
+# the random file FILTER_BASE from one local web server (src/test/resources/curl/range_server.py,
+# Python's http.server with byte ranges) that both servers' curl plugin talk to, read-only (-r).
+READ_WORKLOADS = {
+    "pattern": [
+        ("pattern-rr4k", "4K randread QD16", "fio", "randread", "4k", 16),
+        ("pattern-r1m", "1M read QD4", "fio", "read", "1m", 4),
+        ("pattern-out", "nbdcopy out, 4 conns", "out", None, None, None),
+    ],
+    "curl": [
+        ("curl-rr4k", "4K randread QD16", "fio", "randread", "4k", 16),
+        ("curl-r1m", "1M read QD4", "fio", "read", "1m", 4),
+        ("curl-out", "nbdcopy out, 4 conns", "out", None, None, None),
+    ],
+}
+READ_WHAT = {"pattern": "`pattern`", "curl": "`curl -r` from a local HTTP server"}
+WEB_URL = []  # [url] of the file the curl part reads, set by main()
+RANGE_SERVER = os.path.join(HOME, "src", "test", "resources", "curl", "range_server.py")
 
 
 def log(*a):
@@ -140,6 +159,10 @@ def plugin_args(plugin, size):
         return a[:1] + ["file", path] + a[1:]
     if plugin in ("memory", "tls"):
         return ["memory", "size=%s" % size]
+    if plugin == "pattern":
+        return ["pattern", "size=%d" % FILTER_BASE[1]]
+    if plugin == "curl":
+        return ["-r", "curl", WEB_URL[0]]
     return ["python", find_ramdisk(), "size=%s" % size]
 
 
@@ -323,7 +346,7 @@ def filter_rounds(plugin, cfg, tmp, results):
                                 "--rw=" + warm_rw, "--bs=64k", "--iodepth=8", "--offset=%d" % (size - 16 * MIB),
                                 "--size=%d" % (16 * MIB), "--time_based", "--runtime=%g" % cfg.warmup],
                                env=CLIENT_ENV, check=True, stdout=subprocess.DEVNULL, timeout=cfg.warmup + 60)
-            for i, (wid, _, kind, rw, bs, qd) in enumerate(FILTER_WORKLOADS[plugin]):
+            for i, (wid, _, kind, rw, bs, qd) in enumerate(FILTER_WORKLOADS.get(plugin) or READ_WORKLOADS[plugin]):
                 val = {}
                 for s in (order if i % 2 == 0 else order[::-1]):
                     if kind == "fio":
@@ -338,16 +361,38 @@ def filter_rounds(plugin, cfg, tmp, results):
                 s.stop()
 
 
+def start_web_server(tmp):
+    """range_server.py serving FILTER_BASE's directory on a free port; sets WEB_URL."""
+    portfile = os.path.join(tmp, "web.port")
+    proc = subprocess.Popen([SYS_PYTHON, RANGE_SERVER, os.path.dirname(FILTER_BASE[0]), portfile, "-"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(tmp, "web.err"), "ab"))
+    deadline = time.monotonic() + 60
+    while not os.path.exists(portfile):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("range_server.py did not start; see %s" % os.path.join(tmp, "web.err"))
+        time.sleep(0.05)
+    with open(portfile) as f:
+        port = int(f.read().strip())
+    WEB_URL[:] = ["http://127.0.0.1:%d/%s" % (port, os.path.basename(FILTER_BASE[0]))]
+    return proc
+
+
 def filter_rows(results, missed):
     """Table rows of the filters part (no targets: measured to compare, not to meet; but the luks
     rows have LUKS_TARGET, and a miss is added to `missed`)."""
     rows = []
-    for plugin, workloads in FILTER_WORKLOADS.items():
-        what = "`file`, no filter" if not FILTER_ARGS[plugin] else "`--filter=%s` over `file`" % plugin
-        if plugin == "xz":
+    parts = []
+    for p, w in FILTER_WORKLOADS.items():
+        what = "`file`, no filter" if not FILTER_ARGS[p] else "`--filter=%s` over `file`" % p
+        if p == "xz":
             what = "`--filter=xz` over `file` (1 MiB blocks)"
-        if plugin == "luks":
+        if p == "luks":
             what = "`--filter=luks` over `file` (LUKSv1 aes-xts-plain64)"
+        parts.append((p, what, w))
+    parts += [(p, READ_WHAT[p], w) for p, w in READ_WORKLOADS.items()]
+    for plugin, what, workloads in parts:
         for wid, label, kind, rw, bs, qd in workloads:
             vals = results.get((plugin, wid))
             if not vals:
@@ -701,8 +746,9 @@ def parse_size(text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="a ~3-minute smoke run")
-    ap.add_argument("--only", default="python,memory,tls,startup,rss,filters,xz,luks",
-                    help="comma list of parts: python, memory, tls, startup, rss, filters, xz, luks (default: all)")
+    ap.add_argument("--only", default="python,memory,tls,startup,rss,filters,xz,luks,pattern,curl",
+                    help="comma list of parts: python, memory, tls, startup, rss, filters, xz, luks, pattern, "
+                         "curl (default: all)")
     ap.add_argument("--filter-size", default=None,
                     help="size of the file under the filters part (default 1G, --quick 256M)")
     ap.add_argument("--output", default=os.path.join(HOME, "docs", "benchmarks.md"))
@@ -760,7 +806,7 @@ def main():
         if "rss" in parts:
             for p in plugins:
                 idle_rss(p, cfg, tmp, rss)
-        if "filters" in parts:
+        if {"filters", "pattern", "curl"} & parts:
             shm = "/dev/shm" if os.path.isdir("/dev/shm") else tmp
             base = os.path.join(shm, "jnbdkit-bench-base.%d" % os.getpid())
             log("writing %d MiB of random data to %s" % (filter_size // MIB, base))
@@ -768,6 +814,7 @@ def main():
                 for _ in range(filter_size // MIB):
                     w.write(r.read(MIB))
             FILTER_BASE[:] = [base, filter_size]
+        if "filters" in parts:
             for p in FILTER_WORKLOADS:
                 if p not in ("xz", "luks"):
                     filter_rounds(p, cfg, tmp, results)
@@ -781,6 +828,15 @@ def main():
         if "luks" in parts:
             make_luks_image(filter_size)
             filter_rounds("luks", cfg, tmp, results)
+        if "pattern" in parts:
+            filter_rounds("pattern", cfg, tmp, results)
+        if "curl" in parts:
+            web = start_web_server(tmp)
+            try:
+                filter_rounds("curl", cfg, tmp, results)
+            finally:
+                web.terminate()
+                web.wait()
     finally:
         for path in LUKS_KEY:
             if os.path.exists(path):
@@ -810,6 +866,12 @@ def main():
                      "image made by `cryptsetup luksFormat --type luks1` (aes-xts-plain64, 512-bit key, sha256, "
                      "`--pbkdf-force-iterations 1000`) with a %d MiB payload, in /dev/shm; the write row runs "
                      "first and fills it. Target: at least nbdkit's speed." % (filter_size // MIB))
+    if {"pattern", "curl"} & parts:
+        notes.append("Plugin read rows: `pattern size=%d` (bytes computed by the plugin: the server's own "
+                     "cost per request) and `-r curl URL`, both servers reading the same %d MiB file of random "
+                     "data from one local web server (Python's `http.server`, threaded, with byte ranges: "
+                     "`src/test/resources/curl/range_server.py`), which bounds both. No targets." % (
+                         filter_size, filter_size // MIB))
     if "tls" in parts:
         notes.append("TLS rows: the memory plugin with `--tls=require --tls-psk=FILE`, nbdcopy over "
                      "`nbds+unix://` with `tls-psk-file` (TLS 1.3 PSK; jnbdkit: BouncyCastle with the "

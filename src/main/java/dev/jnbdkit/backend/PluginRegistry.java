@@ -17,6 +17,7 @@ import java.util.TreeSet;
  */
 public final class PluginRegistry {
     private static final Map<String, String> BUILTIN = Map.ofEntries(
+            Map.entry("curl", "dev.jnbdkit.plugins.curl.CurlPlugin"),
             Map.entry("data", "dev.jnbdkit.plugins.data.DataPlugin"),
             Map.entry("eval", "dev.jnbdkit.plugins.sh.EvalPlugin"),
             Map.entry("file", "dev.jnbdkit.plugins.file.FilePlugin"),
@@ -26,6 +27,7 @@ public final class PluginRegistry {
             Map.entry("nbd", "dev.jnbdkit.plugins.nbd.NbdPlugin"),
             Map.entry("null", "dev.jnbdkit.plugins.nullplugin.NullPlugin"),
             Map.entry("partitioning", "dev.jnbdkit.plugins.partitioning.PartitioningPlugin"),
+            Map.entry("ondemand", "dev.jnbdkit.plugins.ondemand.OndemandPlugin"),
             Map.entry("pattern", "dev.jnbdkit.plugins.pattern.PatternPlugin"),
             Map.entry("python", "dev.jnbdkit.python.PythonPlugin"),
             Map.entry("random", "dev.jnbdkit.plugins.random.RandomPlugin"),
@@ -33,6 +35,7 @@ public final class PluginRegistry {
             Map.entry("sparse-random", "dev.jnbdkit.plugins.random.SparseRandomPlugin"),
             Map.entry("split", "dev.jnbdkit.plugins.split.SplitPlugin"),
             Map.entry("ssh", "dev.jnbdkit.plugins.ssh.SshPlugin"),
+            Map.entry("tmpdisk", "dev.jnbdkit.plugins.tmpdisk.TmpdiskPlugin"),
             Map.entry("zero", "dev.jnbdkit.plugins.zero.ZeroPlugin"));
 
     private static final Map<String, String> FILTERS = Map.ofEntries(

@@ -221,6 +221,37 @@ public final class FileCalls {
 
     // ---- errors ------------------------------------------------------------------------------
 
+    // ---- whole-file locks (open file description locks, Linux) ------------------------------
+
+    public static final short F_RDLCK = 0;
+    public static final short F_WRLCK = 1;
+    private static final int F_OFD_SETLK = 37;
+    private static final int F_OFD_SETLKW = 38;
+
+    private static final class Fcntl {
+        static final MethodHandle H = capturing("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
+    }
+
+    /**
+     * Locks the whole of {@code fd}'s file, shared ({@link #F_RDLCK}) or exclusive
+     * ({@link #F_WRLCK}), with an open file description lock: it belongs to this descriptor, so
+     * two descriptors of the same process conflict as two processes do, and it goes with the
+     * last close. {@code wait}: block until granted (F_OFD_SETLKW), else fail at once with
+     * EAGAIN (F_OFD_SETLK). 0, or -1 (see {@link #errno()}).
+     */
+    public static int lockWholeFile(int fd, short type, boolean wait) {
+        try (Arena a = Arena.ofConfined()) {
+            // struct flock on 64-bit Linux: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid (0 for OFD locks)
+            MemorySegment fl = a.allocate(32, 8);
+            fl.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, type);
+            fl.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 2, (short) SEEK_SET);
+            return (int) Fcntl.H.invokeExact(STATE.get(), fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, fl);
+        } catch (Throwable t) {
+            throw fatal("fcntl", t);
+        }
+    }
+
     private static final class Strerror {
         static final MethodHandle H = LINKER.downcallHandle(LIBC.findOrThrow("strerror"),
                 FunctionDescriptor.of(ADDRESS, JAVA_INT));

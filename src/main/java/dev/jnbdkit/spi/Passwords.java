@@ -20,6 +20,10 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * line of an inherited descriptor (not 0, 1 or 2) and closes it; {@code +FILE} reads the first
  * line of a file. One trailing newline is dropped; an empty file is an empty password. Errors
  * are nbdkit's messages.
+ *
+ * <p>Shared by the python plugin's {@code nbdkit.read_password} and the plugins with password
+ * parameters (curl's {@code password=}, {@code proxy-password=} and {@code cookie=}, ssh's
+ * {@code password=}).
  */
 public final class Passwords {
     private Passwords() {}

@@ -25,6 +25,8 @@ public final class Clients {
             Map.entry("xz", "xz-utils"),
             Map.entry("cmp", "diffutils"),
             Map.entry("cryptsetup", "cryptsetup-bin"),
+            Map.entry("openssl", "openssl"),
+            Map.entry("mke2fs", "e2fsprogs"),
             Map.entry("python3", "python3"),
             Map.entry("ssh-keygen", "openssh-client"),
             Map.entry("sshd", "openssh-server"));

@@ -23,8 +23,9 @@ import static dev.jnbdkit.posix.FileCalls.*;
  * between the descriptor and the request's native buffer (no copies), and the kernel's answers
  * for flush (fdatasync), trim (punch hole), zero (zero range / punch hole) and extents
  * (SEEK_DATA / SEEK_HOLE). Safe for parallel requests: nothing here depends on the file offset.
+ * Public for the plugins that serve a file they made themselves (tmpdisk, ondemand).
  */
-final class FileHandle implements Handle {
+public final class FileHandle implements Handle {
     private final int fd;
     private final Path path;
     private final boolean writable;
@@ -43,6 +44,11 @@ final class FileHandle implements Handle {
         this.blockDevice = blockDevice;
         this.cacheNone = cacheNone;
         this.extents = probeExtents();
+    }
+
+    /** {@code path} opened as the file plugin opens it by default (no cache=none, no fadvise). */
+    public static FileHandle open(Path path, boolean readonly) {
+        return open(path, readonly, false, POSIX_FADV_NORMAL);
     }
 
     static FileHandle open(Path path, boolean readonly, boolean cacheNone, int fadvise) {
