@@ -753,7 +753,7 @@ def main():
         notes.append("xz rows: `--filter=xz file IMAGE.xz` on both servers, IMAGE %d MiB of compressible data "
                      "(in each MiB: 256 KiB random, 512 KiB of random letters from 16, 256 KiB of zeros) made "
                      "by `xz -1 --block-size=1MiB` in /dev/shm; both filters keep 8 blocks per connection "
-                     "(jnbdkit decodes with XZ for Java, nbdkit with liblzma). No targets." % (filter_size // MIB))
+                     "(both decode with the system's liblzma, jnbdkit through FFM). No targets." % (filter_size // MIB))
     if "tls" in parts:
         notes.append("TLS rows: the memory plugin with `--tls=require --tls-psk=FILE`, nbdcopy over "
                      "`nbds+unix://` with `tls-psk-file` (TLS 1.3 PSK; jnbdkit: BouncyCastle with the "
