@@ -111,6 +111,8 @@ final class Lzma {
         } catch (ExceptionInInitializerError e) {
             if (e.getCause() instanceof PluginException p) throw p;
             throw e;
+        } catch (NoClassDefFoundError e) { // a later connection, after the first failed to load it
+            throw new PluginException(Errno.ENOENT, "xz: cannot load liblzma.so.5 (Debian package liblzma5)");
         }
     }
 
