@@ -860,7 +860,7 @@ def main():
         notes.append("xz rows: `--filter=xz file IMAGE.xz` on both servers, IMAGE %d MiB of compressible data "
                      "(in each MiB: 256 KiB random, 512 KiB of random letters from 16, 256 KiB of zeros) made "
                      "by `xz -1 --block-size=1MiB` in /dev/shm; both filters keep 8 blocks per connection "
-                     "(jnbdkit decodes with XZ for Java, nbdkit with liblzma). No targets." % (filter_size // MIB))
+                     "(both decode with the system's liblzma, jnbdkit through FFM). No targets." % (filter_size // MIB))
     if "luks" in parts:
         notes.append("luks rows: `--filter=luks file IMAGE passphrase=+KEY` on both servers, IMAGE a LUKSv1 "
                      "image made by `cryptsetup luksFormat --type luks1` (aes-xts-plain64, 512-bit key, sha256, "

@@ -37,12 +37,15 @@ final class ArchiveImages {
         return p;
     }
 
-    /** {@code xz -k -T1 [--block-size=N] disk}: DISK.xz (blockSize 0: xz's default, one block). */
-    static Path xz(Path disk, long blockSize) {
+    /** {@code xz -k -T1 -3 [--block-size=N] [MORE...] disk}: DISK.xz (blockSize 0: xz's default, one block). */
+    static Path xz(Path disk, long blockSize, String... more) {
         Clients.require("xz");
         Path out = disk.resolveSibling(disk.getFileName() + ".xz");
-        if (blockSize > 0) Cmd.of("xz", "-k", "-f", "-T1", "-3", "--block-size=" + blockSize, disk.toString()).ok();
-        else Cmd.of("xz", "-k", "-f", "-T1", "-3", disk.toString()).ok();
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("xz", "-k", "-f", "-T1", "-3"));
+        if (blockSize > 0) a.add("--block-size=" + blockSize);
+        a.addAll(java.util.List.of(more));
+        a.add(disk.toString());
+        Cmd.of(a).ok();
         return out;
     }
 

@@ -13,9 +13,9 @@ import dev.jnbdkit.spi.ThreadModel;
 
 /**
  * nbdkit-xz-filter: serves the uncompressed contents of an xz file, read-only, with random access
- * through the file's index of blocks (Tukaani's xz for Java decodes). Each connection keeps up to
- * {@code xz-max-depth} uncompressed blocks; files with a block larger than {@code xz-max-block}
- * are refused. As nbdkit's, one request at a time per connection.
+ * through the file's index of blocks (the system's liblzma decodes, see {@link Lzma}). Each
+ * connection keeps up to {@code xz-max-depth} uncompressed blocks; files with a block larger than
+ * {@code xz-max-block} are refused. As nbdkit's, one request at a time per connection.
  */
 public final class XzFilter implements Filter {
     private long maxBlock = 512L << 20;
