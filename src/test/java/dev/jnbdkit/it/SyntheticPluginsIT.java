@@ -95,6 +95,29 @@ class SyntheticPluginsIT extends ItBase {
         assertEquals(List.of("ENOSPC", "ENOSPC", "ENOSPC", "True"), out.lines().toList());
     }
 
+    /** mode=address under both servers: "unix" over a Unix socket, ADDRESS:PORT over TCP (IPv4 and IPv6). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Server.Impl.class)
+    void infoAddressIsTheClientsAddress(Server.Impl impl) {
+        String unixDisk = Cmd.of(impl.command(), "-U", "-", "info", "mode=address",
+                "--run", "nbdcopy \"$uri\" -").inheritPath().ok().out();
+        assertEquals("unix", unixDisk);
+        int port = Server.freePort();
+        Server s = Server.launch(impl, List.of("-f", "-p", Integer.toString(port), "info", "mode=address"))
+                .port(port).ready();
+        try {
+            for (String host : new String[] {"127.0.0.1", "[::1]"}) {
+                String disk = Cmd.of(Clients.PYTHON, "-c", "import nbd, sys\n"
+                        + "h = nbd.NBD(); h.connect_uri(sys.argv[1])\n"
+                        + "sys.stdout.write(h.pread(h.get_size(), 0).decode())\n", "nbd://" + host + ":" + port).ok().out();
+                assertTrue(disk.matches(java.util.regex.Pattern.quote(host) + ":\\d+"), impl + " over " + host + ": " + disk);
+            }
+        } finally {
+            s.stop();
+        }
+        assertTrue(Cmd.of(impl.command(), "info", "--dump-plugin").inheritPath().ok().out().contains("info_address=yes\n"));
+    }
+
     @Test
     void infoReflectsTheExportNameAndTheTime() {
         Server s = unix("info");

@@ -5,6 +5,7 @@ import dev.jnbdkit.spi.CacheMode;
 import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.Handle;
 import dev.jnbdkit.spi.IoBuffer;
+import dev.jnbdkit.spi.Nbdkit;
 import dev.jnbdkit.spi.OpenContext;
 import dev.jnbdkit.spi.Plugin;
 import dev.jnbdkit.spi.PluginException;
@@ -20,8 +21,7 @@ import java.util.Base64;
  * nbdkit-info-plugin(1). {@code [mode=]exportname} (default: the export name's bytes),
  * {@code base64exportname} (the export name, base64-decoded), {@code time}, {@code uptime},
  * {@code conntime} (12 bytes: seconds as a 64-bit and microseconds as a 32-bit big-endian
- * number, taken when read). {@code address} needs the client's address, which the plugin SPI
- * does not offer: it is refused, and {@code --dump-plugin} says {@code info_address=no}.
+ * number, taken when read). {@code address}: the client's IP address and port, or {@code unix}.
  */
 public final class InfoPlugin implements Plugin {
     enum Mode { EXPORTNAME, BASE64EXPORTNAME, ADDRESS, TIME, UPTIME, CONNTIME }
@@ -50,7 +50,7 @@ public final class InfoPlugin implements Plugin {
     @Override public String magicConfigKey() { return "mode"; }
 
     @Override public void dumpPlugin(PrintStream out) {
-        out.println("info_address=no");
+        out.println("info_address=yes");
         out.println("info_base64=yes");
     }
 
@@ -60,8 +60,7 @@ public final class InfoPlugin implements Plugin {
         mode = switch (value.toLowerCase(java.util.Locale.ROOT)) {
             case "exportname", "export-name" -> Mode.EXPORTNAME;
             case "base64exportname", "base64-export-name" -> Mode.BASE64EXPORTNAME;
-            case "address" -> throw new PluginException(Errno.ENOTSUP,
-                    "mode=address is not supported by this build (see --dump-plugin: info_address=no)");
+            case "address" -> Mode.ADDRESS;
             case "time" -> Mode.TIME;
             case "uptime" -> Mode.UPTIME;
             case "conntime" -> Mode.CONNTIME;
@@ -84,8 +83,64 @@ public final class InfoPlugin implements Plugin {
                 }
             }
             case TIME, UPTIME, CONNTIME -> new InfoHandle(mode, null, loadedNanos, System.nanoTime());
-            case ADDRESS -> throw new IllegalStateException("refused at config");
+            case ADDRESS -> new InfoHandle(mode, address(Nbdkit.connection().peerAddress()), 0, 0);
         };
+    }
+
+    /**
+     * The client's address as nbdkit writes it: {@code 127.0.0.1:PORT}, {@code [::1]:PORT}, and
+     * {@code unix} for a Unix socket (no host path leaks); -s over pipes has no address.
+     */
+    static byte[] address(java.net.SocketAddress peer) {
+        String text;
+        if (peer instanceof java.net.InetSocketAddress in && in.getAddress() != null) {
+            java.net.InetAddress a = in.getAddress();
+            if (a instanceof java.net.Inet6Address v6 && isMappedV4(v6)) {
+                a = mappedV4(v6);
+            }
+            String host = a.getHostAddress();
+            int pct = host.indexOf('%');
+            if (pct >= 0) host = host.substring(0, pct);
+            text = (a instanceof java.net.Inet6Address ? "[" + compress(host) + "]" : host) + ":" + in.getPort();
+        } else if (peer instanceof java.net.UnixDomainSocketAddress) {
+            text = "unix";
+        } else {
+            throw new PluginException(Errno.ENOTSUP, "mode=address: the client's address is not known");
+        }
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** An IPv4 client of a dual-stack socket arrives as ::ffff:a.b.c.d; nbdkit's own IPv4 socket sees a.b.c.d. */
+    private static boolean isMappedV4(java.net.Inet6Address a) {
+        byte[] b = a.getAddress();
+        for (int i = 0; i < 10; i++) if (b[i] != 0) return false;
+        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
+    }
+
+    private static java.net.InetAddress mappedV4(java.net.Inet6Address a) {
+        byte[] b = a.getAddress();
+        try {
+            return java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16));
+        } catch (java.net.UnknownHostException e) {
+            return a;
+        }
+    }
+
+    /** inet_ntop's form (::1), where Java writes 0:0:0:0:0:0:0:1: the longest run of zero groups as "::". */
+    static String compress(String full) {
+        String[] g = full.split(":");
+        int bestAt = -1, bestLen = 0;
+        for (int i = 0; i < g.length; ) {
+            if (!g[i].equals("0")) { i++; continue; }
+            int j = i;
+            while (j < g.length && g[j].equals("0")) j++;
+            if (j - i > bestLen && j - i > 1) { bestAt = i; bestLen = j - i; }
+            i = j;
+        }
+        if (bestAt < 0) return full;
+        String head = String.join(":", java.util.Arrays.copyOfRange(g, 0, bestAt));
+        String tail = String.join(":", java.util.Arrays.copyOfRange(g, bestAt + bestLen, g.length));
+        return head + "::" + tail;
     }
 
     /** The 12-byte time format: seconds (64-bit) and microseconds (32-bit), big-endian. */
