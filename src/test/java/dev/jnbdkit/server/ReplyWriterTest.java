@@ -47,22 +47,30 @@ class ReplyWriterTest {
         @Override public void close() { }
     }
 
-    private static Thread sender(ReplyWriter w, String name, int bytes, CountDownLatch sent) {
-        Thread t = Thread.ofPlatform().name(name).unstarted(
+    private final GatedTransport t = new GatedTransport();
+    private final ReplyWriter w = new ReplyWriter(t);
+    /** Counts the two replies each test sends down as they are done. */
+    private final CountDownLatch sent = new CountDownLatch(2);
+
+    private Thread sender(String name, int bytes) {
+        Thread th = Thread.ofPlatform().name(name).unstarted(
                 () -> w.send(new ByteBuffer[] {ByteBuffer.allocate(bytes)}, sent::countDown));
-        t.start();
-        return t;
+        th.start();
+        return th;
+    }
+
+    /** A worker that sends a 100-byte reply and stays in its write, holding the lock, until released. */
+    private Thread holderInsideItsWrite() throws InterruptedException {
+        Thread holder = sender("holder", 100);
+        assertTrue(t.firstWriteStarted.await(10, TimeUnit.SECONDS));
+        return holder;
     }
 
     @Test
     void smallReplyIsQueuedForTheWorkerThatIsWriting() throws Exception {
-        GatedTransport t = new GatedTransport();
-        ReplyWriter w = new ReplyWriter(t);
-        CountDownLatch sent = new CountDownLatch(2);
-        Thread holder = sender(w, "holder", 100, sent);
-        assertTrue(t.firstWriteStarted.await(10, TimeUnit.SECONDS));
+        Thread holder = holderInsideItsWrite();
 
-        Thread small = sender(w, "small", 200, sent);
+        Thread small = sender("small", 200);
         small.join(10_000);
         assertFalse(small.isAlive(), "a small reply must not wait for another worker's write");
         assertEquals(List.of("holder:100"), t.writes);
@@ -75,14 +83,10 @@ class ReplyWriterTest {
 
     @Test
     void largeReplyIsSentByItsOwnWorker() throws Exception {
-        GatedTransport t = new GatedTransport();
-        ReplyWriter w = new ReplyWriter(t);
-        CountDownLatch sent = new CountDownLatch(2);
-        Thread holder = sender(w, "holder", 100, sent);
-        assertTrue(t.firstWriteStarted.await(10, TimeUnit.SECONDS));
+        Thread holder = holderInsideItsWrite();
 
         int large = (int) ReplyWriter.DIRECT_BYTES;
-        Thread big = sender(w, "big", large, sent);
+        Thread big = sender("big", large);
         big.join(300);
         assertTrue(big.isAlive(), "a large reply waits for the write lock instead of being queued");
 
