@@ -12,9 +12,9 @@ import java.lang.reflect.Method;
  * class-file generator meanwhile), more than all the rest of a socket-activated start; these are
  * plain JNI methods of a class the JDK loads anyway.
  *
- * <p>They are private, so this needs {@code java.base/sun.nio.ch} opened to us: the jar's
- * manifest says {@code Add-Opens: java.base/sun.nio.ch}, which a {@code java -jar} start obeys.
- * Elsewhere (a test JVM, a program embedding jnbdkit) {@link #available()} is false and callers
+ * <p>They are private, so this needs {@code java.base/sun.nio.ch} opened to us: bin/jvm.options
+ * says {@code --add-opens=java.base/sun.nio.ch=ALL-UNNAMED}, for every launcher and the AOT
+ * training. Elsewhere (a test JVM, a program embedding jnbdkit) {@link #available()} is false and callers
  * use {@link ProcessCalls}. Reflection calls through the VM's native accessor (bin/jvm.options
  * sets {@code -Djdk.reflect.useNativeAccessorOnly=true}), so no method-handle classes are spun.
  */
