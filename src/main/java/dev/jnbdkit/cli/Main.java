@@ -136,7 +136,8 @@ public final class Main {
             stack.configComplete();
             Log.debug("using thread model " + stack.threadModel().nbdkitName());
             stack.getReady();
-            Stdio.afterConfiguration(o.listen().single(), stack.onlyBuiltInJava());
+            Stdio.afterConfiguration(o.listen().single(), stack.onlyBuiltInJava(),
+                    o.execution().run() != null || o.execution().printUri());
             StartupTrace.mark("plugin ready");
         } catch (PluginException e) {
             throw new Fatal(e.getMessage());
@@ -187,8 +188,17 @@ public final class Main {
     /** SIGTERM when the parent exits; a parent already gone (bin/jnbdkit noted its pid) shuts down now. */
     private static void exitWithParent(Server server) throws IOException {
         ProcessCalls.setParentDeathSignal(15);
+        shutDownIfParentGone(server);
+    }
+
+    /**
+     * The parent bin/jnbdkit noted is no longer ours (it died before the death signal was asked
+     * for): shut down now. getppid through ProcessHandle, without FFM.
+     */
+    private static void shutDownIfParentGone(Server server) {
         String parent = System.getenv("JNBDKIT_PARENT_PID");
-        if (parent != null && !parent.equals(Integer.toString(ProcessCalls.getppid()))) {
+        long ppid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+        if (parent != null && !parent.equals(Long.toString(ppid))) {
             Log.debug("exit with parent: the parent has already exited");
             server.requestShutdown();
         }
@@ -223,10 +233,13 @@ public final class Main {
                 } catch (IOException e) {
                     throw new Fatal("--exit-with-parent: " + e.getMessage());
                 }
+            } else if (socketActivation && System.getenv("JNBDKIT_PARENT_DEATH_SIGNAL") != null) {
+                // bin/jnbdkit had setpriv ask for the death signal before the JVM started.
+                shutDownIfParentGone(server);
             } else if (socketActivation) {
                 // nbdkit exits with the process that socket-activated it (measured with 1.32: it sets
                 // PR_SET_PDEATHSIG at start), so a client that dies without closing its libnbd
-                // handle leaves no server behind. Here a thread looks at our parent once a second,
+                // handle leaves no server behind. Without setpriv (above), a thread looks at our parent once a second,
                 // starting a second after start: a native prctl would put the FFM linker's set-up
                 // (~0.25 s of CPU, measured) on every socket-activated start, most of which last
                 // less than a second anyway.

@@ -1,5 +1,6 @@
 package dev.jnbdkit.cli;
 
+import dev.jnbdkit.posix.JdkDescriptorCalls;
 import dev.jnbdkit.posix.ProcessCalls;
 import dev.jnbdkit.posix.Spawn;
 import dev.jnbdkit.server.Transport;
@@ -21,8 +22,9 @@ import java.nio.channels.SocketChannel;
  *
  * <p>After configuration (the plugin's get_ready), {@link #afterConfiguration} points stdin and
  * stdout at /dev/null, as nbdkit does, so that a plugin that reads or prints while serving never
- * touches the terminal or a captive command's output. The originals are kept (close-on-exec) for
- * the {@code --run} command, which gets them back ({@link #runWithOriginals}).
+ * touches the terminal or a captive command's output. With {@code --run} or {@code --print-uri}
+ * the originals are kept (close-on-exec): the {@code --run} command gets them back
+ * ({@link #runWithOriginals}), the URI is printed on the original stdout.
  */
 final class Stdio {
     private Stdio() {}
@@ -53,15 +55,20 @@ final class Stdio {
 
     /**
      * Configuration is over (after get_ready, before after_fork): stdin and stdout become
-     * /dev/null. With {@code -s} there is nothing to keep (the connection has its own
-     * descriptors; a socket adopted on descriptor 0 stays where it is).
+     * /dev/null. The originals are kept only when {@code keepOriginals} (--run's command and
+     * --print-uri use them); with {@code -s} there is nothing to keep (the connection has its own
+     * descriptors; a socket adopted on descriptor 0 stays where it is). Every start passes here,
+     * and the first FFM downcalls are the dearest part of a cold start (~0.2 s of CPU, measured,
+     * where nbdkit spends ~0.01–0.03 s in all), so neither way below needs FFM unless originals
+     * are kept.
      *
      * @param javaOnly every layer is jnbdkit's own Java code, which reads and prints only through
-     *                 System.in/System.out: those are pointed at nothing and the descriptors stay
-     *                 (no native call: the FFM linker's first handles cost ~0.25 s of CPU on a
-     *                 socket-activated start, measured, where nbdkit spends ~0.02 s in all)
+     *                 System.in/System.out: those are pointed at nothing and the descriptors stay.
+     *                 Otherwise (native code: the python plugin, a user's jar) the descriptors
+     *                 themselves go to /dev/null, through the JDK's own natives
+     *                 ({@link JdkDescriptorCalls}) when they are open to us.
      */
-    static void afterConfiguration(boolean single, boolean javaOnly) {
+    static void afterConfiguration(boolean single, boolean javaOnly, boolean keepOriginals) {
         Nbdkit.configurationDone();
         System.out.flush();
         if (javaOnly) {
@@ -70,17 +77,25 @@ final class Stdio {
             System.setIn(java.io.InputStream.nullInputStream());
             return;
         }
+        // Under socket activation descriptor 0 is (or is about to be) the listening socket:
+        // bin/jnbdkit moves it there from 3, for the JDK's inheritedChannel.
+        boolean stdinToo = !stdinIsConnection && !CommandLine.socketActivationRequested();
         try {
-            if (!single) {
+            if (!single && keepOriginals) {
                 savedIn = ProcessCalls.dupCloexec(0);
                 savedOut = ProcessCalls.dupCloexec(1);
             }
-            int devnull = ProcessCalls.open("/dev/null", ProcessCalls.O_RDWR, 0);
-            // Under socket activation descriptor 0 is (or is about to be) the listening socket:
-            // bin/jnbdkit moves it there from 3, for the JDK's inheritedChannel.
-            if (!stdinIsConnection && !CommandLine.socketActivationRequested()) ProcessCalls.dup2(devnull, 0);
-            ProcessCalls.dup2(devnull, 1);
-            ProcessCalls.close(devnull);
+            if (JdkDescriptorCalls.available()) {
+                int devnull = JdkDescriptorCalls.openDevNull();
+                if (stdinToo) JdkDescriptorCalls.dup2(devnull, 0);
+                JdkDescriptorCalls.dup2(devnull, 1);
+                JdkDescriptorCalls.close(devnull);
+            } else {
+                int devnull = ProcessCalls.open("/dev/null", ProcessCalls.O_RDWR, 0);
+                if (stdinToo) ProcessCalls.dup2(devnull, 0);
+                ProcessCalls.dup2(devnull, 1);
+                ProcessCalls.close(devnull);
+            }
         } catch (IOException e) {
             // A closed stdin or stdout: there is nothing to protect.
         }

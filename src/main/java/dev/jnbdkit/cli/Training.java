@@ -97,7 +97,7 @@ public final class Training {
                     case 1 -> new Request(0, Nbd.CMD_READ, cookie++, off, big.length);
                     case 2 -> new Request(0, Nbd.CMD_WRITE, cookie++, off, small.length);
                     case 3 -> new Request(0, Nbd.CMD_READ, cookie++, off, small.length);
-                    case 4 -> new Request(0, Nbd.CMD_BLOCK_STATUS, cookie++, off, 65536);
+                    case 4 -> new Request(0, Nbd.CMD_BLOCK_STATUS, cookie++, off, (int) Math.min(65536, (1 << 20) - off));
                     case 5 -> new Request(0, Nbd.CMD_FLUSH, cookie++, 0, 0);
                     case 6 -> new Request(0, Nbd.CMD_TRIM, cookie++, off, small.length);
                     case 7 -> new Request(0, Nbd.CMD_WRITE_ZEROES, cookie++, off, small.length);

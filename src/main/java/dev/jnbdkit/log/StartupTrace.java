@@ -20,7 +20,33 @@ public final class StartupTrace {
         // No String.format: its first use alone costs milliseconds, which would land in the next milestone.
         String ms = LAUNCH_MICROS == 0 ? "?" : since / 1000 + "." + since % 1000 / 100;
         System.err.println(Log.program() + ": startup: " + ms + " ms " + milestone
-                + " [" + Thread.currentThread().getName() + "]");
+                + " [" + Thread.currentThread().getName() + "]" + cpu());
+    }
+
+    /**
+     * CPU time so far (the kernel's schedstat, in ms): the JVM's threads together (those still
+     * running) and this thread. On a busy machine wall-clock milestones mostly measure the wait
+     * for a core; CPU time says what each stage costs.
+     */
+    private static String cpu() {
+        long process = 0;
+        try (var tasks = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : tasks) process += runNanos(t.resolve("schedstat"));
+            long thread = runNanos(java.nio.file.Path.of("/proc/thread-self/schedstat"));
+            return " cpu " + tenths(process) + " ms, this thread " + tenths(thread) + " ms";
+        } catch (java.io.IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static long runNanos(java.nio.file.Path schedstat) throws java.io.IOException {
+        String s = java.nio.file.Files.readString(schedstat);
+        int space = s.indexOf(' ');
+        return Long.parseLong(space < 0 ? s.strip() : s.substring(0, space));
+    }
+
+    private static String tenths(long nanos) {
+        return nanos / 1_000_000 + "." + nanos / 100_000 % 10;
     }
 
     private static long launchMicros() {

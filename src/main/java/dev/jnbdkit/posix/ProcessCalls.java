@@ -11,7 +11,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * The process- and descriptor-level libc calls Java lacks: dup/dup2/close, raw read/write on a
  * descriptor (for {@code -s}, where the connection is stdin/stdout), setsid, prctl for
- * {@code --exit-with-parent}, getpid/getppid, and syslog. Each handle is made on first use:
+ * {@code --exit-with-parent}, and syslog. Each handle is made on first use:
  * creating downcall handles costs start-up time.
  */
 public final class ProcessCalls {
@@ -32,8 +32,6 @@ public final class ProcessCalls {
         return errno ? LINKER.downcallHandle(sym, fd, ERRNO) : LINKER.downcallHandle(sym, fd);
     }
 
-    private static final class Getpid { static final MethodHandle H = handle("getpid", FunctionDescriptor.of(I), false); }
-    private static final class Getppid { static final MethodHandle H = handle("getppid", FunctionDescriptor.of(I), false); }
     private static final class Fcntl { static final MethodHandle H = handle("fcntl", FunctionDescriptor.of(I, I, I, I), true); }
     private static final class Dup2 { static final MethodHandle H = handle("dup2", FunctionDescriptor.of(I, I, I), true); }
     private static final class Close { static final MethodHandle H = handle("close", FunctionDescriptor.of(I, I), true); }
@@ -60,10 +58,6 @@ public final class ProcessCalls {
 
         public int errno() { return errno; }
     }
-
-    public static int getpid() { return (int) invoke(Getpid.H); }
-
-    public static int getppid() { return (int) invoke(Getppid.H); }
 
     /** A copy of {@code fd} that child processes do not inherit (fcntl F_DUPFD_CLOEXEC). */
     public static int dupCloexec(int fd) throws PosixException {
@@ -191,13 +185,4 @@ public final class ProcessCalls {
             throw new IllegalStateException(t);
         }
     }
-
-    private static long invoke(MethodHandle h) {
-        try {
-            return (int) h.invoke();
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
 }

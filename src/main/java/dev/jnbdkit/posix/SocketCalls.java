@@ -113,8 +113,8 @@ public final class SocketCalls {
 
     /**
      * The descriptor behind a JDK socket channel, or -1 when the JDK does not let us see it. The
-     * JDK keeps it in {@code sun.nio.ch}, which the jar's manifest exports to us
-     * ({@code Add-Exports: java.base/sun.nio.ch}); without that export (another launcher) the
+     * JDK keeps it in {@code sun.nio.ch}, which bin/jvm.options opens to us
+     * ({@code --add-opens=java.base/sun.nio.ch=ALL-UNNAMED}); without that (another launcher) the
      * peer's credentials are simply unavailable.
      */
     public static int descriptor(Channel channel) {

@@ -47,7 +47,8 @@ final class ScriptRunner {
      * reaches the script, as with nbdkit.
      */
     private static final List<String> LAUNCHER_ONLY = List.of(
-            "JNBDKIT_PARENT_PID", "JNBDKIT_LAUNCH_TIME", "JNBDKIT_STDIO_SOCKET", "JNBDKIT_LISTEN_FD");
+            "JNBDKIT_PARENT_PID", "JNBDKIT_LAUNCH_TIME", "JNBDKIT_STDIO_SOCKET", "JNBDKIT_LISTEN_FD",
+            "JNBDKIT_PARENT_DEATH_SIGNAL");
 
     /** Threads that drain stderr and feed stdin while the calling thread reads stdout. */
     private static final ExecutorService PUMPS = Executors.newCachedThreadPool(r -> {
