@@ -1,11 +1,10 @@
 package dev.jnbdkit.filters.offset;
 
+import dev.jnbdkit.filters.common.ShiftedHandle;
 import dev.jnbdkit.spi.Errno;
-import dev.jnbdkit.spi.ExtentSink;
 import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
-import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Next;
 import dev.jnbdkit.spi.NextBackend;
 import dev.jnbdkit.spi.OpenContext;
@@ -46,7 +45,7 @@ public final class OffsetFilter implements Filter {
     }
 
     /** One connection: requests moved by {@code offset}, size {@code range} or the rest. */
-    static final class Shifted implements FilterHandle {
+    static final class Shifted extends ShiftedHandle {
         private final long offset;
         private final long range;
 
@@ -72,19 +71,6 @@ public final class OffsetFilter implements Filter {
             return real - offset;
         }
 
-        @Override public void pread(Next next, IoBuffer buf, long at, int flags) { next.pread(buf, at + offset, flags); }
-
-        @Override public void pwrite(Next next, IoBuffer buf, long at, int flags) { next.pwrite(buf, at + offset, flags); }
-
-        @Override public void trim(Next next, long count, long at, int flags) { next.trim(count, at + offset, flags); }
-
-        @Override public void zero(Next next, long count, long at, int flags) { next.zero(count, at + offset, flags); }
-
-        @Override public void cache(Next next, long count, long at, int flags) { next.cache(count, at + offset, flags); }
-
-        @Override
-        public void extents(Next next, long count, long at, int flags, ExtentSink extents) {
-            next.extents(count, at + offset, flags, (o, l, t) -> extents.add(o - offset, l, t));
-        }
+        @Override protected long offset() { return offset; }
     }
 }

@@ -1,11 +1,10 @@
 package dev.jnbdkit.filters.partition;
 
+import dev.jnbdkit.filters.common.ShiftedHandle;
 import dev.jnbdkit.filters.FilterArgs;
-import dev.jnbdkit.spi.ExtentSink;
 import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
-import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.Nbdkit;
 import dev.jnbdkit.spi.Next;
 import dev.jnbdkit.spi.NextBackend;
@@ -62,7 +61,7 @@ public final class PartitionFilter implements Filter {
     }
 
     /** One connection: the partition found at prepare; requests moved into it. */
-    private final class InPartition implements FilterHandle {
+    private final class InPartition extends ShiftedHandle {
         private long offset;
         private long length;
 
@@ -76,19 +75,6 @@ public final class PartitionFilter implements Filter {
 
         @Override public long getSize(Next next) { return length; }
 
-        @Override public void pread(Next next, IoBuffer buf, long at, int flags) { next.pread(buf, at + offset, flags); }
-
-        @Override public void pwrite(Next next, IoBuffer buf, long at, int flags) { next.pwrite(buf, at + offset, flags); }
-
-        @Override public void trim(Next next, long count, long at, int flags) { next.trim(count, at + offset, flags); }
-
-        @Override public void zero(Next next, long count, long at, int flags) { next.zero(count, at + offset, flags); }
-
-        @Override public void cache(Next next, long count, long at, int flags) { next.cache(count, at + offset, flags); }
-
-        @Override
-        public void extents(Next next, long count, long at, int flags, ExtentSink extents) {
-            next.extents(count, at + offset, flags, (o, l, t) -> extents.add(o - offset, l, t));
-        }
+        @Override protected long offset() { return offset; }
     }
 }

@@ -1,8 +1,8 @@
 package dev.jnbdkit.filters.tar;
 
+import dev.jnbdkit.filters.common.ShiftedHandle;
 import dev.jnbdkit.log.Log;
 import dev.jnbdkit.spi.Errno;
-import dev.jnbdkit.spi.ExtentSink;
 import dev.jnbdkit.spi.Filter;
 import dev.jnbdkit.spi.FilterContext;
 import dev.jnbdkit.spi.FilterHandle;
@@ -89,7 +89,7 @@ public final class TarFilter implements Filter {
     }
 
     /** One connection: the member's range of the next layer. */
-    private final class Member implements FilterHandle {
+    private final class Member extends ShiftedHandle {
         private long offset;
         private long size;
 
@@ -112,20 +112,7 @@ public final class TarFilter implements Filter {
             return base == null ? null : "embedded " + entry + " from within tar file: " + base;
         }
 
-        @Override public void pread(Next next, IoBuffer buf, long at, int flags) { next.pread(buf, at + offset, flags); }
-
-        @Override public void pwrite(Next next, IoBuffer buf, long at, int flags) { next.pwrite(buf, at + offset, flags); }
-
-        @Override public void trim(Next next, long count, long at, int flags) { next.trim(count, at + offset, flags); }
-
-        @Override public void zero(Next next, long count, long at, int flags) { next.zero(count, at + offset, flags); }
-
-        @Override public void cache(Next next, long count, long at, int flags) { next.cache(count, at + offset, flags); }
-
-        @Override
-        public void extents(Next next, long count, long at, int flags, ExtentSink extents) {
-            next.extents(count, at + offset, flags, (o, l, t) -> extents.add(o - offset, l, t));
-        }
+        @Override protected long offset() { return offset; }
     }
 
     /** The tar file as the scanner reads it: the next layer, a header at a time. */
