@@ -1,5 +1,6 @@
 package dev.jnbdkit.plugins.nbd;
 
+import dev.jnbdkit.server.tls.RecordStreams;
 import org.bouncycastle.tls.BasicTlsPSKExternal;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsClient;
@@ -66,7 +67,7 @@ final class ClientTls {
 
     static Wire handshake(Wire plain, TlsSettings s) throws IOException {
         TlsClient client = s.psk() != null ? pskClient(PskCrypto.CRYPTO, s) : x509Client(X509Crypto.CRYPTO, s);
-        TlsClientProtocol protocol = new TlsClientProtocol(TlsWire.input(plain), TlsWire.output(plain));
+        TlsClientProtocol protocol = new TlsClientProtocol(RecordStreams.input(plain::read), RecordStreams.output(plain::write));
         try {
             protocol.connect(client);
         } catch (IOException | RuntimeException e) {

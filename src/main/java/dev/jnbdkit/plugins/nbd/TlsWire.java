@@ -4,8 +4,6 @@ import org.bouncycastle.tls.TlsNoCloseNotifyException;
 import org.bouncycastle.tls.TlsProtocol;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
 /** An established TLS session (BouncyCastle, blocking) over a plaintext wire. */
@@ -64,34 +62,5 @@ final class TlsWire implements Wire {
         } catch (IOException | RuntimeException ignored) {
             // the socket is gone already
         }
-    }
-
-    /** The plaintext wire as the streams BouncyCastle reads and writes records on. */
-    static InputStream input(Wire w) {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) return 0;
-                int n;
-                do {
-                    n = w.read(ByteBuffer.wrap(b, off, len));
-                } while (n == 0);
-                return n;
-            }
-        };
-    }
-
-    static OutputStream output(Wire w) {
-        return new OutputStream() {
-            @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
-
-            @Override public void write(byte[] b, int off, int len) throws IOException { w.write(ByteBuffer.wrap(b, off, len)); }
-        };
     }
 }

@@ -94,7 +94,7 @@ final class BcEngineFactory {
     private record Engine(Supplier<TlsServer> servers) implements ServerTls.Engine {
         @Override
         public Transport handshake(Transport plain) throws IOException {
-            TlsServerProtocol protocol = new TlsServerProtocol(TlsTransport.input(plain), TlsTransport.output(plain));
+            TlsServerProtocol protocol = new TlsServerProtocol(RecordStreams.input(plain::read), RecordStreams.output(plain::writeFully));
             TlsServer server = servers.get();
             try {
                 protocol.accept(server);

@@ -5,8 +5,6 @@ import org.bouncycastle.tls.TlsNoCloseNotifyException;
 import org.bouncycastle.tls.TlsServerProtocol;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
 /**
@@ -89,37 +87,5 @@ final class TlsTransport implements Transport {
         } finally {
             plain.close();
         }
-    }
-
-    /** The plaintext transport as the stream BouncyCastle reads records from (no read-ahead). */
-    static InputStream input(Transport t) {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) return 0;
-                int n;
-                do {
-                    n = t.read(ByteBuffer.wrap(b, off, len));
-                } while (n == 0);
-                return n;
-            }
-        };
-    }
-
-    static OutputStream output(Transport t) {
-        return new OutputStream() {
-            @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                t.writeFully(ByteBuffer.wrap(b, off, len));
-            }
-        };
     }
 }
