@@ -266,8 +266,12 @@ class OptionsIT extends ItBase {
             last = ms;
             seen.add(m.group(2));
         }
-        assertEquals(List.of("main", "plugin found", "plugin ready", "listening", "serving", "accepted",
-                "handshake done", "connection closed"), seen.subList(0, Math.min(seen.size(), 8)), r.err());
+        // libnbd's close sends SIGTERM before it closes the socket: whether the server marks
+        // "connection closed" before it exits is a race, so that last milestone may be missing.
+        List<String> milestones = List.of("main", "plugin found", "plugin ready", "listening", "serving", "accepted",
+                "handshake done", "connection closed");
+        assertTrue(seen.size() >= 7, r.err());
+        assertEquals(milestones.subList(0, Math.min(seen.size(), 8)), seen.subList(0, Math.min(seen.size(), 8)), r.err());
     }
 
     @Test
