@@ -55,6 +55,7 @@ class SoakIT {
             }
             assertEquals(0, SoakServer.awaitNoConnectionThreads(server, "memory", 10));
             int fds0 = SoakServer.fds(server);
+            List<String> fdsBefore = SoakServer.fdTargets(server);
             int threads0 = SoakServer.threads(server);
 
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -99,6 +100,7 @@ class SoakIT {
             int left = SoakServer.awaitNoConnectionThreads(server, "memory", 30);
             // Descriptors and threads settle back (the JIT's compiler threads come and go: allow a few).
             int fds = settle(() -> SoakServer.fds(server), fds0);
+            List<String> fdsAfter = fds > fds0 ? SoakServer.fdTargets(server) : List.of();
             int threadsNow = settle(() -> SoakServer.threads(server), threads0 + 4);
             long stopMillis = SoakServer.terminate(server, 60);
             String report = String.format("soak: %d s, %d connections: %d verified ops, %d MiB; %d vanishing clients, %d killed"
@@ -108,7 +110,10 @@ class SoakIT {
             System.out.println(report);
             Results.record("SoakIT", report);
             assertEquals(0, left, "connection threads left");
-            assertTrue(fds <= fds0, "descriptors leaked: " + fds0 + " -> " + fds);
+            if (fds > fds0) {
+                throw new AssertionError("descriptors leaked: " + fds0 + " -> " + fds + "\nbefore: " + fdsBefore
+                        + "\nafter:  " + fdsAfter);
+            }
             assertTrue(threadsNow <= threads0 + 4, "threads leaked: " + threads0 + " -> " + threadsNow);
             assertTrue(verifiedOps.get() > CONNECTIONS * 10L, "too little I/O: " + verifiedOps.get());
             assertTrue(killed.get() > 0 && vanished.get() > 0);
