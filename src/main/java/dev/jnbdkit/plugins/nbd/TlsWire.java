@@ -1,5 +1,6 @@
 package dev.jnbdkit.plugins.nbd;
 
+import dev.jnbdkit.server.tls.RecordStreams;
 import org.bouncycastle.tls.TlsNoCloseNotifyException;
 import org.bouncycastle.tls.TlsProtocol;
 
@@ -38,19 +39,7 @@ final class TlsWire implements Wire {
     @Override
     public synchronized void write(ByteBuffer... srcs) throws IOException {
         // Gathered into records so that a request header and its payload leave together.
-        int fill = 0;
-        for (ByteBuffer b : srcs) {
-            while (b.hasRemaining()) {
-                if (fill == writeBuf.length) {
-                    protocol.writeApplicationData(writeBuf, 0, fill);
-                    fill = 0;
-                }
-                int n = Math.min(b.remaining(), writeBuf.length - fill);
-                b.get(writeBuf, fill, n);
-                fill += n;
-            }
-        }
-        if (fill > 0) protocol.writeApplicationData(writeBuf, 0, fill);
+        RecordStreams.writeGathered(protocol, writeBuf, srcs);
     }
 
     @Override

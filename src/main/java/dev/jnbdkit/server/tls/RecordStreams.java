@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
+import org.bouncycastle.tls.TlsProtocol;
+
 /**
  * A plaintext byte channel as the blocking streams BouncyCastle reads and writes TLS records on
  * (the server's transport, the nbd plugin's wire). Reads go straight to the channel, with no
@@ -43,6 +45,27 @@ public final class RecordStreams {
                 return n;
             }
         };
+    }
+
+    /**
+     * Writes {@code srcs} as application data, gathered through {@code buf} into records of at
+     * most {@code buf.length} bytes, so that a header and its payload leave in one record. The
+     * caller holds its connection's write lock.
+     */
+    public static void writeGathered(TlsProtocol protocol, byte[] buf, ByteBuffer... srcs) throws IOException {
+        int fill = 0;
+        for (ByteBuffer b : srcs) {
+            while (b.hasRemaining()) {
+                if (fill == buf.length) {
+                    protocol.writeApplicationData(buf, 0, fill);
+                    fill = 0;
+                }
+                int n = Math.min(b.remaining(), buf.length - fill);
+                b.get(buf, fill, n);
+                fill += n;
+            }
+        }
+        if (fill > 0) protocol.writeApplicationData(buf, 0, fill);
     }
 
     public static OutputStream output(Writer w) {

@@ -55,19 +55,7 @@ final class TlsTransport implements Transport {
     public void writeFully(ByteBuffer... srcs) throws IOException {
         synchronized (writeBufLock) {
             // Coalesce the parts (header + payload) so that small replies leave in one record.
-            int fill = 0;
-            for (ByteBuffer b : srcs) {
-                while (b.hasRemaining()) {
-                    if (fill == writeBuf.length) {
-                        protocol.writeApplicationData(writeBuf, 0, fill);
-                        fill = 0;
-                    }
-                    int n = Math.min(b.remaining(), writeBuf.length - fill);
-                    b.get(writeBuf, fill, n);
-                    fill += n;
-                }
-            }
-            if (fill > 0) protocol.writeApplicationData(writeBuf, 0, fill);
+            RecordStreams.writeGathered(protocol, writeBuf, srcs);
         }
     }
 
