@@ -139,32 +139,32 @@ public final class SparseRandomPlugin implements Plugin {
 
         @Override public void pread(IoBuffer buf, long offset, int flags) {
             MemorySegment dst = buf.segment();
-            byte[] blk = new byte[BLOCK];
-            long pos = 0, len = dst.byteSize();
-            while (pos < len) {
-                long off = offset + pos;
-                long b = off / BLOCK;
-                int in = (int) (off % BLOCK);
-                int n = (int) Math.min(BLOCK - in, len - pos);
-                block(b, blk);
-                MemorySegment.copy(blk, in, dst, ValueLayout.JAVA_BYTE, pos, n);
-                pos += n;
-            }
+            eachBlock(offset, dst.byteSize(), (blk, in, pos, n) -> MemorySegment.copy(blk, in, dst, ValueLayout.JAVA_BYTE, pos, n));
         }
 
         @Override public void pwrite(IoBuffer buf, long offset, int flags) {
             MemorySegment src = buf.segment();
-            byte[] blk = new byte[BLOCK];
-            long pos = 0, len = src.byteSize();
-            while (pos < len) {
-                long off = offset + pos;
-                long b = off / BLOCK;
-                int in = (int) (off % BLOCK);
-                int n = (int) Math.min(BLOCK - in, len - pos);
-                block(b, blk);
+            eachBlock(offset, src.byteSize(), (blk, in, pos, n) -> {
                 if (MemorySegment.mismatch(MemorySegment.ofArray(blk), in, in + n, src, pos, pos + n) >= 0) {
                     throw new PluginException(Errno.EIO, "data written does not match expected");
                 }
+            });
+        }
+
+        /** What to do with bytes [in, in+n) of one block's contents, which are [pos, pos+n) of the request. */
+        private interface BlockPart {
+            void accept(byte[] blk, int in, long pos, int n);
+        }
+
+        /** The blocks [offset, offset+len) covers, each generated in turn into one scratch array. */
+        private void eachBlock(long offset, long len, BlockPart part) {
+            byte[] blk = new byte[BLOCK];
+            for (long pos = 0; pos < len; ) {
+                long off = offset + pos;
+                int in = (int) (off % BLOCK);
+                int n = (int) Math.min(BLOCK - in, len - pos);
+                block(off / BLOCK, blk);
+                part.accept(blk, in, pos, n);
                 pos += n;
             }
         }
