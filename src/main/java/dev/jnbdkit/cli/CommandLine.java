@@ -271,7 +271,7 @@ public final class CommandLine {
         String pid = System.getenv("LISTEN_PID");
         if (fds == null || pid == null) return false;
         try {
-            return Long.parseLong(pid.trim()) == ProcessHandle.current().pid() && Integer.parseInt(fds.trim()) > 0;
+            return Long.parseLong(pid.trim()) == dev.jnbdkit.posix.SelfProcess.pid() && Integer.parseInt(fds.trim()) > 0;
         } catch (NumberFormatException e) {
             return false;
         }

@@ -8,6 +8,7 @@ import dev.jnbdkit.log.LogSink;
 import dev.jnbdkit.log.StartupTrace;
 import dev.jnbdkit.log.SyslogSink;
 import dev.jnbdkit.posix.ProcessCalls;
+import dev.jnbdkit.posix.SelfProcess;
 import dev.jnbdkit.server.Listener;
 import dev.jnbdkit.server.Server;
 import dev.jnbdkit.server.ServerSettings;
@@ -34,6 +35,7 @@ public final class Main {
 
     public static void main(String[] args) {
         StartupTrace.mark("main");
+        InheritedChannelWarmup.startIfALaunchedSocket();
         int status;
         try {
             status = run(args);
@@ -193,11 +195,11 @@ public final class Main {
 
     /**
      * The parent bin/jnbdkit noted is no longer ours (it died before the death signal was asked
-     * for): shut down now. getppid through ProcessHandle, without FFM.
+     * for): shut down now. The parent's pid from /proc, without FFM.
      */
     private static void shutDownIfParentGone(Server server) {
         String parent = System.getenv("JNBDKIT_PARENT_PID");
-        long ppid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+        long ppid = SelfProcess.parentPid();
         if (parent != null && !parent.equals(Long.toString(ppid))) {
             Log.debug("exit with parent: the parent has already exited");
             server.requestShutdown();
@@ -249,7 +251,7 @@ public final class Main {
                 printUri(Stdio.originalStdout(), Captive.uri(unixSocket, unixSocket == null ? listener.port() : 0, o.exportName(),
                         settings.tlsRequired()));
             }
-            if (o.execution().pidFile() != null) PidFile.write(o.execution().pidFile(), ProcessHandle.current().pid());
+            if (o.execution().pidFile() != null) PidFile.write(o.execution().pidFile(), SelfProcess.pid());
             afterFork(stack);
             if (child) {
                 Daemon.ready();

@@ -1,8 +1,7 @@
 package dev.jnbdkit.cli;
 
 import dev.jnbdkit.log.Log;
-
-import java.util.Optional;
+import dev.jnbdkit.posix.SelfProcess;
 
 /**
  * Notices that the process which started the server has exited (we were re-parented), without a
@@ -34,7 +33,6 @@ final class ParentWatch {
     }
 
     private static long parentPid() {
-        Optional<ProcessHandle> p = ProcessHandle.current().parent();
-        return p.map(ProcessHandle::pid).orElse(-1L);
+        return SelfProcess.parentPid();
     }
 }

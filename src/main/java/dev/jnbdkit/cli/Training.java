@@ -1,5 +1,6 @@
 package dev.jnbdkit.cli;
 
+import dev.jnbdkit.posix.SelfProcess;
 import dev.jnbdkit.protocol.Nbd;
 import dev.jnbdkit.protocol.Request;
 import dev.jnbdkit.protocol.RequestDecoder;
@@ -27,6 +28,10 @@ public final class Training {
     private Training() {}
 
     public static void main(String[] args) throws Exception {
+        // What only a socket-activated start runs (the training listens on a path instead): our
+        // own classes would otherwise be read from the jar, and opening it costs milliseconds.
+        new InheritedChannelWarmup().run();
+        SelfProcess.parentPid();
         Path dir = Files.createTempDirectory("jnbdkit-training");
         try {
             session(dir.resolve("memory.sock"), "memory", "1M");

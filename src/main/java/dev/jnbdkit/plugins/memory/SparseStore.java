@@ -51,7 +51,14 @@ final class SparseStore implements Store {
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
     private static final VarHandle PAGE = MethodHandles.arrayElementVarHandle(MemorySegment[][].class);
-    private static final MemorySegment ZEROS = Arena.global().allocate(CHUNK, 64);
+    /**
+     * One chunk of zeros, read in place of a chunk never written. In a holder: the first native
+     * allocation initialises the JDK's FFM support (it spins method-handle classes), which a
+     * server that only answers a handshake need not pay for.
+     */
+    private static final class Zeros {
+        static final MemorySegment CHUNK_OF_ZEROS = Arena.global().allocate(CHUNK, 64);
+    }
 
     private final long size;
     private final long lastPage;
@@ -137,7 +144,7 @@ final class SparseStore implements Store {
             long n = Math.min(CHUNK - in, len - pos);
             MemorySegment[] t = page(ci >>> PAGE_SHIFT);
             MemorySegment c = t == null ? null : (MemorySegment) SLOT.getAcquire(t, (int) (ci & PAGE_MASK));
-            if (c == null) MemorySegment.copy(ZEROS, 0, dst, pos, n);
+            if (c == null) MemorySegment.copy(Zeros.CHUNK_OF_ZEROS, 0, dst, pos, n);
             else MemorySegment.copy(c, in, dst, pos, n);
             pos += n;
         }
@@ -174,7 +181,7 @@ final class SparseStore implements Store {
             } else {
                 MemorySegment[] t = page(ci >>> PAGE_SHIFT);
                 MemorySegment c = t == null ? null : (MemorySegment) SLOT.getAcquire(t, (int) (ci & PAGE_MASK));
-                out[i] = (c == null ? ZEROS : c).asSlice(in, n).asReadOnly();
+                out[i] = (c == null ? Zeros.CHUNK_OF_ZEROS : c).asSlice(in, n).asReadOnly();
             }
             pos += n;
         }
@@ -221,7 +228,7 @@ final class SparseStore implements Store {
                 }
             } else {
                 MemorySegment c = (MemorySegment) SLOT.getAcquire(t, slot);
-                if (c != null) MemorySegment.copy(ZEROS, 0, c, in, n);
+                if (c != null) MemorySegment.copy(Zeros.CHUNK_OF_ZEROS, 0, c, in, n);
             }
             pos += n;
         }
