@@ -4,10 +4,8 @@ import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.PluginException;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -91,14 +89,9 @@ final class BufferExporter {
         static {
             try {
                 var lookup = MethodHandles.lookup();
-                // All-long shapes, as the downcalls (see Py): releasebuffer shares the nbdkit
-                // functions' (long, long) -> long stub class.
-                GETBUFFER = Py.upcall(lookup.findStatic(BufferExporter.class, "getbuffer",
-                                MethodType.methodType(long.class, long.class, long.class, long.class)),
-                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-                RELEASEBUFFER = Py.upcall(lookup.findStatic(BufferExporter.class, "releasebuffer",
-                                MethodType.methodType(long.class, long.class, long.class)),
-                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+                // One all-long shape for every upcall, as for the downcalls (see Py.upcall).
+                GETBUFFER = Py.upcall(lookup.findStatic(BufferExporter.class, "getbuffer", Py.UPCALL_TYPE));
+                RELEASEBUFFER = Py.upcall(lookup.findStatic(BufferExporter.class, "releasebuffer", Py.UPCALL_TYPE));
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
@@ -175,8 +168,8 @@ final class BufferExporter {
         }
     }
 
-    /** {@code void releasebuffer(PyObject *self, Py_buffer *view)}; the result is ignored by C. */
-    static long releasebuffer(long self, long view) {
+    /** {@code void releasebuffer(PyObject *self, Py_buffer *view)}; the result is ignored by C (see Py.upcall for the third argument). */
+    static long releasebuffer(long self, long view, long unusedRegister) {
         try {
             long n = Py.getLong(self + oExports) - 1;
             Py.putLong(self + oExports, n);

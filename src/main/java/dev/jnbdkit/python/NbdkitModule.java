@@ -7,10 +7,8 @@ import dev.jnbdkit.spi.PluginException;
 import dev.jnbdkit.spi.Sizes;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -142,9 +140,7 @@ final class NbdkitModule {
 
         static {
             try {
-                DISPATCH = Py.upcall(MethodHandles.lookup().findStatic(NbdkitModule.class, "dispatch",
-                                MethodType.methodType(long.class, long.class, long.class)),
-                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG));
+                DISPATCH = Py.upcall(MethodHandles.lookup().findStatic(NbdkitModule.class, "dispatch", Py.UPCALL_TYPE));
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
@@ -154,7 +150,7 @@ final class NbdkitModule {
     }
 
     /** The single upcall: {@code PyObject *f(PyObject *self, PyObject *args)}. Never throws. */
-    static long dispatch(long self, long args) {
+    static long dispatch(long self, long args, long unusedRegister) {
         try {
             for (int i = 0; i < SELVES.length; i++) {
                 if (SELVES[i] == self) return call(FNS[i], args);

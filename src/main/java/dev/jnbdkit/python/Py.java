@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -49,35 +50,51 @@ final class Py {
     private static String libPath;
 
     /*
-     * Downcalls. Every function is linked with one of a few shapes that depend only on its number
-     * of arguments: all arguments and the result are JAVA_LONG. Each distinct FunctionDescriptor
-     * costs a generated stub class (and its LambdaForms) that the JDK AOT cache cannot archive:
-     * ~1-10 ms apiece at start-up, measured; with one shape per arity, start-up makes 5 instead of
-     * 16. This is exact on the 64-bit ABIs we support (x86-64 SysV, AArch64 AAPCS64): an int
-     * argument travels in the low half of a 64-bit register (we pass it sign-extended), an int
-     * result is the low half of the result register (we cast the long back to int, discarding
-     * the undefined high half), and a void function's result register is ignored.
+     * Downcalls. Every function is linked through one shape, {@code long f(long x 6)}: all
+     * arguments and the result are JAVA_LONG, and a function of fewer arguments gets zeros for
+     * the rest. Each distinct FunctionDescriptor costs generated stub and LambdaForm classes
+     * (about ten) that the JDK's AOT cache cannot archive, about 1 ms of CPU apiece on a cold start;
+     * one shape makes them once. This is exact on the 64-bit ABIs we support (x86-64 SysV,
+     * AArch64 AAPCS64): the first six integer arguments travel in registers, so a callee that
+     * takes fewer never reads the extra ones, and the caller owns the stack; an int argument
+     * travels in the low half of a 64-bit register (we pass it sign-extended); an int result is
+     * the low half of the result register (we cast the long back to int, discarding the
+     * undefined high half); a void function's result register is ignored. Variadic functions
+     * (PyArg_ParseTuple) and double arguments have their own shapes below.
      *
-     * The handles are unbound (the function's address is the first argument) and held in
-     * static finals of one holder class per arity, created on first use: constants for the JIT.
+     * The handle is unbound (the function's address is the first argument) and held in a static
+     * final of a holder class, created on first use: a constant for the JIT.
      */
-    private static final class A0 { static final MethodHandle MH = shape(0); }
-    private static final class A1 { static final MethodHandle MH = shape(1); }
-    private static final class A2 { static final MethodHandle MH = shape(2); }
-    private static final class A3 { static final MethodHandle MH = shape(3); }
     private static final class A6 { static final MethodHandle MH = shape(6); }
 
+    private static long call(MemorySegment f) throws Throwable {
+        return (long) A6.MH.invokeExact(f, 0L, 0L, 0L, 0L, 0L, 0L);
+    }
+
+    private static long call(MemorySegment f, long a) throws Throwable {
+        return (long) A6.MH.invokeExact(f, a, 0L, 0L, 0L, 0L, 0L);
+    }
+
+    private static long call(MemorySegment f, long a, long b) throws Throwable {
+        return (long) A6.MH.invokeExact(f, a, b, 0L, 0L, 0L, 0L);
+    }
+
+    private static long call(MemorySegment f, long a, long b, long c) throws Throwable {
+        return (long) A6.MH.invokeExact(f, a, b, c, 0L, 0L, 0L);
+    }
+
     /**
-     * Start-up: make the downcall shapes and the upcall stubs on a background thread while the
-     * caller loads libpython and runs Py_InitializeEx (each is a class the JVM generates and the
-     * AOT cache cannot hold). Whoever needs one first waits for its class initialisation.
+     * Start-up: make the downcall shape, the variadic PyArg_ParseTuple's and the upcall stubs on
+     * a background thread while the caller loads libpython and runs Py_InitializeEx (each is a
+     * class the JVM generates and the AOT cache cannot hold). Whoever needs one first waits for
+     * its class initialisation.
      */
     static void prelinkAsync() {
         Thread.ofPlatform().daemon().name("python-prelink").start(() -> {
             try {
-                MethodHandle[] unused = {A1.MH, A3.MH, A0.MH, A6.MH};   // the caller makes A2 (dlopen)
                 NbdkitModule.Stub.init();
                 BufferExporter.Stubs.init();
+                MethodHandle unused = ParseTuple1.MH;   // the first module function call with arguments
             } catch (Throwable t) {
                 // The thread that needs the failed piece will see the failure itself.
             }
@@ -128,10 +145,10 @@ final class Py {
         if (lib != null) return;
         try (Arena a = Arena.ofConfined()) {
             SymbolLookup libc = LINKER.defaultLookup();
-            long h = (long) A2.MH.invokeExact(libc.find("dlopen").orElseThrow(), a.allocateFrom(path).address(),
+            long h = call(libc.find("dlopen").orElseThrow(), a.allocateFrom(path).address(),
                     (long) (RTLD_NOW | RTLD_GLOBAL));
             if (h == 0) {
-                long msg = (long) A0.MH.invokeExact(libc.find("dlerror").orElseThrow());
+                long msg = call(libc.find("dlerror").orElseThrow());
                 throw new IllegalStateException(msg == 0 ? "dlopen " + path + " failed" : cString(msg));
             }
         } catch (RuntimeException | Error e) {
@@ -155,8 +172,18 @@ final class Py {
     /** Value of a {@code PyObject *} global variable (e.g. {@code PyExc_RuntimeError}). */
     static long objectVar(String name) { return MEM.get(JAVA_LONG, symbol(name)); }
 
-    static MemorySegment upcall(MethodHandle target, FunctionDescriptor fd) {
-        return LINKER.upcallStub(target, fd, Arena.global());
+    /**
+     * Every upcall has one shape, {@code long f(long, long, long)}, for the reason the downcalls
+     * have one: the nbdkit module's functions ({@code PyObject *(PyObject *self, PyObject *args)})
+     * and the buffer type's releasebuffer take two arguments and ignore the third register, whose
+     * content is undefined; getbuffer's int flags arrive in the low half of it; a void or int
+     * result is read from the result register's low half or not at all.
+     */
+    static final MethodType UPCALL_TYPE = MethodType.methodType(long.class, long.class, long.class, long.class);
+    private static final FunctionDescriptor UPCALL_SHAPE = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+
+    static MemorySegment upcall(MethodHandle target) {
+        return LINKER.upcallStub(target, UPCALL_SHAPE, Arena.global());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -182,7 +209,7 @@ final class Py {
 
     static void Py_SetProgramName(long wname) {
         try {
-            long unused = (long) A1.MH.invokeExact(F.Py_SetProgramName.a(), wname);
+            long unused = call(F.Py_SetProgramName.a(), wname);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -190,7 +217,7 @@ final class Py {
 
     static void Py_InitializeEx(int initsigs) {
         try {
-            long unused = (long) A1.MH.invokeExact(F.Py_InitializeEx.a(), (long) initsigs);
+            long unused = call(F.Py_InitializeEx.a(), (long) initsigs);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -198,7 +225,7 @@ final class Py {
 
     static int Py_IsInitialized() {
         try {
-            return (int) (long) A0.MH.invokeExact(F.Py_IsInitialized.a());
+            return (int) call(F.Py_IsInitialized.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -206,7 +233,7 @@ final class Py {
 
     static long PyEval_SaveThread() {
         try {
-            return (long) A0.MH.invokeExact(F.PyEval_SaveThread.a());
+            return call(F.PyEval_SaveThread.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -214,7 +241,7 @@ final class Py {
 
     static int PyGILState_Ensure() {
         try {
-            return (int) (long) A0.MH.invokeExact(F.PyGILState_Ensure.a());
+            return (int) call(F.PyGILState_Ensure.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -222,7 +249,7 @@ final class Py {
 
     static void PyGILState_Release(int state) {
         try {
-            long unused = (long) A1.MH.invokeExact(F.PyGILState_Release.a(), (long) state);
+            long unused = call(F.PyGILState_Release.a(), (long) state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -230,7 +257,7 @@ final class Py {
 
     static long PyGILState_GetThisThreadState() {
         try {
-            return (long) A0.MH.invokeExact(F.PyGILState_GetThisThreadState.a());
+            return call(F.PyGILState_GetThisThreadState.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -238,7 +265,7 @@ final class Py {
 
     static void PyThreadState_Clear(long ts) {
         try {
-            long unused = (long) A1.MH.invokeExact(F.PyThreadState_Clear.a(), ts);
+            long unused = call(F.PyThreadState_Clear.a(), ts);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -246,7 +273,7 @@ final class Py {
 
     static void PyThreadState_Delete(long ts) {
         try {
-            long unused = (long) A1.MH.invokeExact(F.PyThreadState_Delete.a(), ts);
+            long unused = call(F.PyThreadState_Delete.a(), ts);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -254,7 +281,7 @@ final class Py {
 
     static String Py_GetVersion() {
         try {
-            return cString((long) A0.MH.invokeExact(F.Py_GetVersion.a()));
+            return cString(call(F.Py_GetVersion.a()));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -262,7 +289,7 @@ final class Py {
 
     static void Py_IncRef(long o) {
         try {
-            long unused = (long) A1.MH.invokeExact(F.Py_IncRef.a(), o);
+            long unused = call(F.Py_IncRef.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -271,7 +298,7 @@ final class Py {
     static void Py_DecRef(long o) {
         if (o == 0) return;
         try {
-            long unused = (long) A1.MH.invokeExact(F.Py_DecRef.a(), o);
+            long unused = call(F.Py_DecRef.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -279,7 +306,7 @@ final class Py {
 
     static long PyErr_Occurred() {
         try {
-            return (long) A0.MH.invokeExact(F.PyErr_Occurred.a());
+            return call(F.PyErr_Occurred.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -287,7 +314,7 @@ final class Py {
 
     static void PyErr_Fetch(long pt, long pv, long ptb) {
         try {
-            long unused = (long) A3.MH.invokeExact(F.PyErr_Fetch.a(), pt, pv, ptb);
+            long unused = call(F.PyErr_Fetch.a(), pt, pv, ptb);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -295,7 +322,7 @@ final class Py {
 
     static void PyErr_NormalizeException(long pt, long pv, long ptb) {
         try {
-            long unused = (long) A3.MH.invokeExact(F.PyErr_NormalizeException.a(), pt, pv, ptb);
+            long unused = call(F.PyErr_NormalizeException.a(), pt, pv, ptb);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -303,7 +330,7 @@ final class Py {
 
     static void PyErr_SetString(long type, long msg) {
         try {
-            long unused = (long) A2.MH.invokeExact(F.PyErr_SetString.a(), type, msg);
+            long unused = call(F.PyErr_SetString.a(), type, msg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -311,7 +338,7 @@ final class Py {
 
     static void PyErr_Clear() {
         try {
-            long unused = (long) A0.MH.invokeExact(F.PyErr_Clear.a());
+            long unused = call(F.PyErr_Clear.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -319,7 +346,7 @@ final class Py {
 
     static long PyUnicode_FromStringAndSize(long s, long n) {
         try {
-            return (long) A2.MH.invokeExact(F.PyUnicode_FromStringAndSize.a(), s, n);
+            return call(F.PyUnicode_FromStringAndSize.a(), s, n);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -327,7 +354,7 @@ final class Py {
 
     static long PyUnicode_AsUTF8AndSize(long o, long psize) {
         try {
-            return (long) A2.MH.invokeExact(F.PyUnicode_AsUTF8AndSize.a(), o, psize);
+            return call(F.PyUnicode_AsUTF8AndSize.a(), o, psize);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -335,7 +362,7 @@ final class Py {
 
     static long PyObject_Str(long o) {
         try {
-            return (long) A1.MH.invokeExact(F.PyObject_Str.a(), o);
+            return call(F.PyObject_Str.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -343,7 +370,7 @@ final class Py {
 
     static long PyObject_Repr(long o) {
         try {
-            return (long) A1.MH.invokeExact(F.PyObject_Repr.a(), o);
+            return call(F.PyObject_Repr.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -351,7 +378,7 @@ final class Py {
 
     static long PyLong_FromLongLong(long v) {
         try {
-            return (long) A1.MH.invokeExact(F.PyLong_FromLongLong.a(), v);
+            return call(F.PyLong_FromLongLong.a(), v);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -359,7 +386,7 @@ final class Py {
 
     static long PyLong_AsLongLong(long o) {
         try {
-            return (long) A1.MH.invokeExact(F.PyLong_AsLongLong.a(), o);
+            return call(F.PyLong_AsLongLong.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -367,7 +394,7 @@ final class Py {
 
     static long PyLong_AsUnsignedLongLong(long o) {
         try {
-            return (long) A1.MH.invokeExact(F.PyLong_AsUnsignedLongLong.a(), o);
+            return call(F.PyLong_AsUnsignedLongLong.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -375,7 +402,7 @@ final class Py {
 
     static long PyBool_FromLong(long v) {
         try {
-            return (long) A1.MH.invokeExact(F.PyBool_FromLong.a(), v);
+            return call(F.PyBool_FromLong.a(), v);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -383,7 +410,7 @@ final class Py {
 
     static int PyObject_IsTrue(long o) {
         try {
-            return (int) (long) A1.MH.invokeExact(F.PyObject_IsTrue.a(), o);
+            return (int) call(F.PyObject_IsTrue.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -391,7 +418,7 @@ final class Py {
 
     static int PyObject_IsInstance(long o, long cls) {
         try {
-            return (int) (long) A2.MH.invokeExact(F.PyObject_IsInstance.a(), o, cls);
+            return (int) call(F.PyObject_IsInstance.a(), o, cls);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -399,7 +426,7 @@ final class Py {
 
     static long PyObject_GetAttrString(long o, long name) {
         try {
-            return (long) A2.MH.invokeExact(F.PyObject_GetAttrString.a(), o, name);
+            return call(F.PyObject_GetAttrString.a(), o, name);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -407,7 +434,7 @@ final class Py {
 
     static int PyObject_HasAttrString(long o, long name) {
         try {
-            return (int) (long) A2.MH.invokeExact(F.PyObject_HasAttrString.a(), o, name);
+            return (int) call(F.PyObject_HasAttrString.a(), o, name);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -415,7 +442,7 @@ final class Py {
 
     static int PyObject_SetAttrString(long o, long name, long v) {
         try {
-            return (int) (long) A3.MH.invokeExact(F.PyObject_SetAttrString.a(), o, name, v);
+            return (int) call(F.PyObject_SetAttrString.a(), o, name, v);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -423,7 +450,7 @@ final class Py {
 
     static long PyObject_CallObject(long callable, long args) {
         try {
-            return (long) A2.MH.invokeExact(F.PyObject_CallObject.a(), callable, args);
+            return call(F.PyObject_CallObject.a(), callable, args);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -431,7 +458,7 @@ final class Py {
 
     static long PyTuple_New(long n) {
         try {
-            return (long) A1.MH.invokeExact(F.PyTuple_New.a(), n);
+            return call(F.PyTuple_New.a(), n);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -440,7 +467,7 @@ final class Py {
     /** Steals the reference to {@code v}. */
     static int PyTuple_SetItem(long tuple, long i, long v) {
         try {
-            return (int) (long) A3.MH.invokeExact(F.PyTuple_SetItem.a(), tuple, i, v);
+            return (int) call(F.PyTuple_SetItem.a(), tuple, i, v);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -448,7 +475,7 @@ final class Py {
 
     static long PyImport_ImportModule(long name) {
         try {
-            return (long) A1.MH.invokeExact(F.PyImport_ImportModule.a(), name);
+            return call(F.PyImport_ImportModule.a(), name);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -456,7 +483,7 @@ final class Py {
 
     static long Py_CompileString(long src, long filename, int start) {
         try {
-            return (long) A3.MH.invokeExact(F.Py_CompileString.a(), src, filename, (long) start);
+            return call(F.Py_CompileString.a(), src, filename, (long) start);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -464,7 +491,7 @@ final class Py {
 
     static long PyImport_ExecCodeModuleEx(long name, long code, long path) {
         try {
-            return (long) A3.MH.invokeExact(F.PyImport_ExecCodeModuleEx.a(), name, code, path);
+            return call(F.PyImport_ExecCodeModuleEx.a(), name, code, path);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -472,7 +499,7 @@ final class Py {
 
     static long PyModule_New(long name) {
         try {
-            return (long) A1.MH.invokeExact(F.PyModule_New.a(), name);
+            return call(F.PyModule_New.a(), name);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -480,7 +507,7 @@ final class Py {
 
     static int PyModule_AddIntConstant(long module, long name, long value) {
         try {
-            return (int) (long) A3.MH.invokeExact(F.PyModule_AddIntConstant.a(), module, name, value);
+            return (int) call(F.PyModule_AddIntConstant.a(), module, name, value);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -488,7 +515,7 @@ final class Py {
 
     static long PyCFunction_NewEx(long def, long self, long module) {
         try {
-            return (long) A3.MH.invokeExact(F.PyCFunction_NewEx.a(), def, self, module);
+            return call(F.PyCFunction_NewEx.a(), def, self, module);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -497,7 +524,7 @@ final class Py {
     /** Borrowed reference. */
     static long PySys_GetObject(long name) {
         try {
-            return (long) A1.MH.invokeExact(F.PySys_GetObject.a(), name);
+            return call(F.PySys_GetObject.a(), name);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -505,7 +532,7 @@ final class Py {
 
     static int PyDict_SetItemString(long d, long key, long v) {
         try {
-            return (int) (long) A3.MH.invokeExact(F.PyDict_SetItemString.a(), d, key, v);
+            return (int) call(F.PyDict_SetItemString.a(), d, key, v);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -513,7 +540,7 @@ final class Py {
 
     static long PyType_FromSpec(long spec) {
         try {
-            return (long) A1.MH.invokeExact(F.PyType_FromSpec.a(), spec);
+            return call(F.PyType_FromSpec.a(), spec);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -521,7 +548,7 @@ final class Py {
 
     static long PyType_GenericAlloc(long type, long n) {
         try {
-            return (long) A2.MH.invokeExact(F.PyType_GenericAlloc.a(), type, n);
+            return call(F.PyType_GenericAlloc.a(), type, n);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -529,7 +556,7 @@ final class Py {
 
     static long PyMemoryView_FromObject(long o) {
         try {
-            return (long) A1.MH.invokeExact(F.PyMemoryView_FromObject.a(), o);
+            return call(F.PyMemoryView_FromObject.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -545,7 +572,7 @@ final class Py {
 
     static int PyObject_GetBuffer(long o, long view, int flags) {
         try {
-            return (int) (long) A3.MH.invokeExact(F.PyObject_GetBuffer.a(), o, view, (long) flags);
+            return (int) call(F.PyObject_GetBuffer.a(), o, view, (long) flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -553,7 +580,7 @@ final class Py {
 
     static void PyBuffer_Release(long view) {
         try {
-            long unused = (long) A1.MH.invokeExact(F.PyBuffer_Release.a(), view);
+            long unused = call(F.PyBuffer_Release.a(), view);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -561,7 +588,7 @@ final class Py {
 
     static long PyObject_GetIter(long o) {
         try {
-            return (long) A1.MH.invokeExact(F.PyObject_GetIter.a(), o);
+            return call(F.PyObject_GetIter.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -569,7 +596,7 @@ final class Py {
 
     static long PyIter_Next(long it) {
         try {
-            return (long) A1.MH.invokeExact(F.PyIter_Next.a(), it);
+            return call(F.PyIter_Next.a(), it);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -577,7 +604,7 @@ final class Py {
 
     static long PySequence_Size(long o) {
         try {
-            return (long) A1.MH.invokeExact(F.PySequence_Size.a(), o);
+            return call(F.PySequence_Size.a(), o);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -585,7 +612,7 @@ final class Py {
 
     static long PySequence_GetItem(long o, long i) {
         try {
-            return (long) A2.MH.invokeExact(F.PySequence_GetItem.a(), o, i);
+            return call(F.PySequence_GetItem.a(), o, i);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -593,7 +620,7 @@ final class Py {
 
     static long PyList_New(long n) {
         try {
-            return (long) A1.MH.invokeExact(F.PyList_New.a(), n);
+            return call(F.PyList_New.a(), n);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -601,7 +628,7 @@ final class Py {
 
     static int PyList_Append(long list, long item) {
         try {
-            return (int) (long) A2.MH.invokeExact(F.PyList_Append.a(), list, item);
+            return (int) call(F.PyList_Append.a(), list, item);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -609,7 +636,7 @@ final class Py {
 
     static long PyList_Size(long list) {
         try {
-            return (long) A1.MH.invokeExact(F.PyList_Size.a(), list);
+            return call(F.PyList_Size.a(), list);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -618,7 +645,7 @@ final class Py {
     /** Borrowed reference. */
     static long PyList_GetItem(long list, long i) {
         try {
-            return (long) A2.MH.invokeExact(F.PyList_GetItem.a(), list, i);
+            return call(F.PyList_GetItem.a(), list, i);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -662,7 +689,7 @@ final class Py {
 
     static void PyEval_RestoreThread(long ts) {
         try {
-            long unused = (long) A1.MH.invokeExact(F.PyEval_RestoreThread.a(), ts);
+            long unused = call(F.PyEval_RestoreThread.a(), ts);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -671,7 +698,7 @@ final class Py {
     /** Borrowed reference to sys.modules[name], created if absent. */
     static long PyImport_AddModule(long name) {
         try {
-            return (long) A1.MH.invokeExact(F.PyImport_AddModule.a(), name);
+            return call(F.PyImport_AddModule.a(), name);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -680,7 +707,7 @@ final class Py {
     /** Borrowed reference. */
     static long PyModule_GetDict(long module) {
         try {
-            return (long) A1.MH.invokeExact(F.PyModule_GetDict.a(), module);
+            return call(F.PyModule_GetDict.a(), module);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -688,7 +715,7 @@ final class Py {
 
     static long PyEval_EvalCode(long code, long globals, long locals) {
         try {
-            return (long) A3.MH.invokeExact(F.PyEval_EvalCode.a(), code, globals, locals);
+            return call(F.PyEval_EvalCode.a(), code, globals, locals);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -697,7 +724,7 @@ final class Py {
     /** Borrowed reference, or 0 (no exception) when absent. */
     static long PyDict_GetItemString(long d, long key) {
         try {
-            return (long) A2.MH.invokeExact(F.PyDict_GetItemString.a(), d, key);
+            return call(F.PyDict_GetItemString.a(), d, key);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -705,7 +732,7 @@ final class Py {
 
     static int PyDict_DelItemString(long d, long key) {
         try {
-            return (int) (long) A2.MH.invokeExact(F.PyDict_DelItemString.a(), d, key);
+            return (int) call(F.PyDict_DelItemString.a(), d, key);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -713,7 +740,7 @@ final class Py {
 
     static long PyBytes_FromStringAndSize(long s, long n) {
         try {
-            return (long) A2.MH.invokeExact(F.PyBytes_FromStringAndSize.a(), s, n);
+            return call(F.PyBytes_FromStringAndSize.a(), s, n);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -736,7 +763,7 @@ final class Py {
     /** Print the pending exception to sys.stderr (never call it with SystemExit pending: it exits). */
     static void PyErr_Print() {
         try {
-            long unused = (long) A0.MH.invokeExact(F.PyErr_Print.a());
+            long unused = call(F.PyErr_Print.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -744,7 +771,7 @@ final class Py {
 
     static int PyErr_ExceptionMatches(long exc) {
         try {
-            return (int) (long) A1.MH.invokeExact(F.PyErr_ExceptionMatches.a(), exc);
+            return (int) call(F.PyErr_ExceptionMatches.a(), exc);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -752,7 +779,7 @@ final class Py {
 
     static long PyDict_New() {
         try {
-            return (long) A0.MH.invokeExact(F.PyDict_New.a());
+            return call(F.PyDict_New.a());
         } catch (Throwable t) {
             throw rethrow(t);
         }
