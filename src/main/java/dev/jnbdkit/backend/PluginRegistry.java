@@ -16,6 +16,10 @@ import java.util.TreeSet;
  * are named rather than referenced so that only the chosen ones load (start-up time).
  */
 public final class PluginRegistry {
+    // Every start names its plugin and filters here (or builds a Stack) before any of their code
+    // runs: the SPI's log and password calls reach the server from then on.
+    static { ServerHost.install(); }
+
     private static final Map<String, String> BUILTIN = Map.ofEntries(
             Map.entry("curl", "dev.jnbdkit.plugins.curl.CurlPlugin"),
             Map.entry("data", "dev.jnbdkit.plugins.data.DataPlugin"),

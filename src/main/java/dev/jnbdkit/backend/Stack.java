@@ -24,6 +24,9 @@ import java.util.List;
  * server turns them into NBD errors.
  */
 public final class Stack {
+    // Embedding with a plugin object of the program's: no registry look-up came first.
+    static { ServerHost.install(); }
+
     /** Outermost first; the plugin last. */
     private final List<Layer> layers;
     private final PluginLayer plugin;

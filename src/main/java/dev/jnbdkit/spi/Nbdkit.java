@@ -1,6 +1,6 @@
 package dev.jnbdkit.spi;
 
-import dev.jnbdkit.log.Log;
+import java.util.ServiceLoader;
 
 /**
  * The server services a plugin may call, like nbdkit's {@code nbdkit_*} functions: logging,
@@ -76,9 +76,31 @@ public final class Nbdkit {
 
     public static void install(Services s) { services = s; }
 
-    public static void debug(String message) { Log.debug(message); }
+    /** The server's log and system calls; null until installed or first needed. */
+    private static volatile Host host;
 
-    public static void error(String message) { Log.error(message); }
+    /** The server installs its {@link Host} before any plugin or filter code runs. */
+    public static void installHost(Host h) { host = java.util.Objects.requireNonNull(h); }
+
+    /**
+     * The installed host; when none was (the SPI called outside of a server start), the one the
+     * class path names as a service, else {@link StandaloneHost}.
+     */
+    static Host host() {
+        Host h = host;
+        if (h != null) return h;
+        synchronized (Nbdkit.class) {
+            if (host == null) {
+                host = ServiceLoader.load(Host.class, Nbdkit.class.getClassLoader()).findFirst()
+                        .orElseGet(StandaloneHost::new);
+            }
+            return host;
+        }
+    }
+
+    public static void debug(String message) { host().debug(message); }
+
+    public static void error(String message) { host().error(message); }
 
     public static void shutdown() { services.shutdown(); }
 
