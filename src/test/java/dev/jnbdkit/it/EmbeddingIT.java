@@ -10,24 +10,30 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * jnbdkit as a library: the artifact this build made is installed into the local Maven
- * repository (as {@code mvn install} would), and examples/embedding — a separate Maven project
- * that depends on it — builds and passes its own test, which starts a server with its own Java
- * plugin and reads it with nbdinfo and nbdcopy.
+ * jnbdkit as a library: the artifacts this build made (the parent pom, jnbdkit-spi, jnbdkit) are
+ * installed into the local Maven repository (as {@code mvn install} would), and examples/embedding
+ * — a separate Maven project that depends on jnbdkit alone, and gets jnbdkit-spi through it —
+ * builds and passes its own test, which starts a server with its own Java plugin and reads it
+ * with nbdinfo and nbdcopy.
  */
 class EmbeddingIT extends ItBase {
     @Test
     void theExampleProjectBuildsAgainstTheInstalledArtifact() throws IOException {
         Path home = Server.home();
-        Path jar = home.resolve("target/jnbdkit.jar");
-        assertTrue(Files.isRegularFile(jar), "the build's jar: " + jar);
-        Cmd.of("mvn", "-B", "-q", "install:install-file", "-Dfile=" + jar, "-DpomFile=" + home.resolve("pom.xml"))
-                .inheritPath().ok();
+        install(home.resolve("pom.xml"), home.resolve("pom.xml"));
+        install(home.resolve("spi/target/jnbdkit-spi.jar"), home.resolve("spi/pom.xml"));
+        install(home.resolve("target/jnbdkit.jar"), home.resolve("jnbdkit.pom.xml"));
 
         Path project = tmp.resolve("embedding");
         copyTree(home.resolve("examples/embedding"), project);
         Cmd.Result r = Cmd.of("mvn", "-B", "-f", project.resolve("pom.xml").toString(), "test").ok();
         assertTrue(r.out().contains("Tests run: 2, Failures: 0, Errors: 0, Skipped: 0"), r.out());
+    }
+
+    /** One artifact into the local repository, without building (the build is running these tests). */
+    private static void install(Path file, Path pom) {
+        assertTrue(Files.isRegularFile(file), "the build's artifact: " + file);
+        Cmd.of("mvn", "-B", "-q", "install:install-file", "-Dfile=" + file, "-DpomFile=" + pom).inheritPath().ok();
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
