@@ -6,13 +6,9 @@ import dev.jnbdkit.spi.IoBuffer;
 import dev.jnbdkit.spi.PluginException;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One NBD connection to the URL. Opening it asks the web server for the size (HEAD, as nbdkit;
@@ -45,7 +41,7 @@ final class CurlHandle implements Handle {
         String what = "problem doing HEAD request to fetch size of URL [" + url + "]";
         PluginException headFailure;
         try {
-            HttpResponse<Void> r = session.send(what, "HEAD", Map.of(), null, HttpResponse.BodyHandlers.discarding(), null);
+            Reply r = session.send(what, "HEAD", Map.of(), null, null);
             OptionalLong length = r.headers().firstValueAsLong("content-length");
             if (length.isPresent() && acceptsRanges(r.headers())) return length.getAsLong();
             headFailure = length.isEmpty()
@@ -68,9 +64,9 @@ final class CurlHandle implements Handle {
     /** The total size from the 206 reply to {@code Range: bytes=0-0}, or -1. */
     private static long firstByteTotal(HttpSession session) {
         MemorySegment one = MemorySegment.ofArray(new byte[1]);
-        HttpResponse<Long> r = session.send("GET of byte 0", "GET", Map.of("Range", "bytes=0-0"), null,
-                info -> new SegmentBody(info.statusCode() == 206 ? one : MemorySegment.NULL), null);
-        if (r.statusCode() != 206) return -1;
+        Reply r = session.send("GET of byte 0", "GET", Map.of("Range", "bytes=0-0"), null,
+                status -> status == 206 ? one : MemorySegment.NULL);
+        if (r.status() != 206) return -1;
         String cr = r.headers().firstValue("content-range").orElse("");
         int slash = cr.lastIndexOf('/');
         if (!cr.startsWith("bytes ") || slash < 0) return -1;
@@ -98,17 +94,10 @@ final class CurlHandle implements Handle {
         MemorySegment seg = buf.segment();
         long count = seg.byteSize();
         if (count == 0) return;
-        AtomicReference<SegmentBody> current = new AtomicReference<>();
-        HttpResponse<Long> r = session.send("pread", "GET", Map.of("Range", "bytes=" + offset + "-" + (offset + count - 1)), null,
-                info -> {
-                    int st = info.statusCode();
-                    // A 200 carries the whole file: usable only when that is exactly what was asked.
-                    SegmentBody b = new SegmentBody(st == 206 || (st == 200 && offset == 0) ? seg : MemorySegment.NULL);
-                    current.set(b);
-                    return b;
-                },
-                () -> { SegmentBody b = current.get(); if (b != null) b.close(); });
-        int status = r.statusCode();
+        // A 200 carries the whole file: usable only when that is exactly what was asked.
+        Reply r = session.send("pread", "GET", Map.of("Range", "bytes=" + offset + "-" + (offset + count - 1)), null,
+                st -> st == 206 || (st == 200 && offset == 0) ? seg : MemorySegment.NULL);
+        int status = r.status();
         long got = r.body();
         if (status == 200 && (got != count || offset + count != size)) {
             throw new PluginException(Errno.EIO, "pread: " + NO_RANGES);
@@ -132,15 +121,12 @@ final class CurlHandle implements Handle {
     @Override
     public void pwrite(IoBuffer buf, long offset, int flags) {
         MemorySegment seg = buf.segment();
-        int count = (int) seg.byteSize();
+        long count = seg.byteSize();
         if (count == 0) return;
-        byte[] data = new byte[count];
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, data, 0, count);
-        HttpResponse<Void> r = session.send("pwrite", "PUT",
-                Map.of("Content-Range", "bytes " + offset + "-" + (offset + count - 1) + "/*"),
-                HttpRequest.BodyPublishers.ofByteArray(data), HttpResponse.BodyHandlers.discarding(), null);
-        if (r.statusCode() / 100 != 2) {
-            throw new PluginException(Errno.EIO, "pwrite: unexpected HTTP status " + r.statusCode());
+        Reply r = session.send("pwrite", "PUT", Map.of("Content-Range", "bytes " + offset + "-" + (offset + count - 1) + "/*"),
+                seg, null);
+        if (r.status() / 100 != 2) {
+            throw new PluginException(Errno.EIO, "pwrite: unexpected HTTP status " + r.status());
         }
     }
 }

@@ -20,8 +20,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code curl}: a disk image served over HTTP or HTTPS, nbdkit-curl-plugin(1), on the JDK's
- * {@link java.net.http.HttpClient} (no libcurl, no extra dependency). The size comes from a HEAD
+ * {@code curl}: a disk image served over HTTP or HTTPS, nbdkit-curl-plugin(1), with no libcurl and
+ * no extra dependency: plain HTTP/1.1 on {@link Http1Transport}, HTTPS and HTTP/2 on the JDK's
+ * {@link java.net.http.HttpClient}. The size comes from a HEAD
  * request (or, where HEAD fails or gives no length, a one-byte ranged GET); reads are ranged GETs
  * that must be answered 206; writes are PUTs with a {@code Content-Range}. Connections to the web
  * server are a pool shared by every NBD client ({@code connections=}, default 4), as nbdkit 1.34.
@@ -42,7 +43,7 @@ public final class CurlPlugin implements Plugin {
 
     @Override public String longname() { return "nbdkit curl plugin"; }
 
-    @Override public String description() { return "Serves a disk image over HTTP or HTTPS (the JDK's HTTP client)."; }
+    @Override public String description() { return "Serves a disk image over HTTP or HTTPS."; }
 
     @Override public String magicConfigKey() { return "url"; }
 

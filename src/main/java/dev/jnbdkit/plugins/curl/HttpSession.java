@@ -4,6 +4,12 @@ import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.PluginException;
 
 import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -23,10 +29,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 
 /**
- * What every NBD connection of the curl plugin shares: one {@link HttpClient} (its connection
- * pool), a limit of {@code connections=} requests in flight to the web server, the header and
+ * What every NBD connection of the curl plugin shares: the connection pools (plain http:// on
+ * {@link Http1Transport}, https:// and HTTP/2 on one {@link HttpClient}), a limit of
+ * {@code connections=} requests in flight to the web server, the header and
  * cookie scripts, and how one request is made: the headers libcurl would send (Accept, the
  * user agent, Basic authentication, the cookie, the user's headers), redirects followed by hand
  * (so {@code protocols=} applies to them and credentials stay with the first host), the
@@ -40,7 +49,11 @@ final class HttpSession implements AutoCloseable {
     private final URI target;
     private final String basicAuth;
     private final String proxyAuth;
+    private final ProxySelector proxies;
+    /** The JDK's client: https://, and HTTP/2 where asked for. */
     private final HttpClient client;
+    /** Plain HTTP/1.1, the hot path of reads from a local or plain web server. */
+    private final Http1Transport http1;
     private final Semaphore slots;
     private final RenewedScript headerScript;
     private final RenewedScript cookieScript;
@@ -52,15 +65,17 @@ final class HttpSession implements AutoCloseable {
         this.basicAuth = basic(s.user, s.password, s.uri.getRawUserInfo());
         this.proxyAuth = s.proxyUser == null ? null : basic(s.proxyUser, s.proxyPassword, null);
         this.cookies = CookieJar.of(s.cookieFile, s.cookieJar);
+        this.proxies = ProxyChoice.of(s.proxy);
         HttpClient.Builder b = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(ProxyChoice.of(s.proxy));
+                .proxy(proxies);
         if (cookies != null) b.cookieHandler(cookies.manager());
         if (s.timeoutSeconds > 0) b.connectTimeout(Duration.ofSeconds(s.timeoutSeconds));
         // Also for http:// URLs: a redirect may lead to https://.
         SSLContext ctx = TrustSettings.context(s);
         b.sslContext(ctx).sslParameters(TrustSettings.parameters(s, ctx));
         this.client = b.build();
+        this.http1 = new Http1Transport(TimeUnit.SECONDS.toMillis(s.timeoutSeconds));
         this.slots = new Semaphore(s.connections, true);
         this.headerScript = s.headerScript == null ? null
                 : new RenewedScript("header-script", s.headerScript, s.url, s.headerScriptRenew, s.debugScripts);
@@ -75,18 +90,17 @@ final class HttpSession implements AutoCloseable {
 
     /**
      * One request with its redirects. {@code extra} headers (Range, Content-Range) come after
-     * the user's. HTTP statuses of 400 and above fail with libcurl's FAILONERROR message; a
-     * redirect not followed ({@code followlocation=false}) is returned as it is, as libcurl does.
+     * the user's; {@code upload} is the request body (null: none); {@code into} picks where the
+     * reply's body goes from its status (null: nowhere). HTTP statuses of 400 and above fail with
+     * libcurl's FAILONERROR message; a redirect not followed ({@code followlocation=false}) is
+     * returned as it is, as libcurl does.
      */
-    <T> HttpResponse<T> send(String what, String method, Map<String, String> extra,
-                             HttpRequest.BodyPublisher body, HttpResponse.BodyHandler<T> handler,
-                             Runnable onTimeout) {
+    Reply send(String what, String method, Map<String, String> extra, MemorySegment upload, IntFunction<MemorySegment> into) {
         URI uri = target;
         for (int hop = 0; ; hop++) {
             checkProtocol(uri, what);
-            HttpRequest req = request(uri, method, extra, body);
-            HttpResponse<T> r = exchange(what, uri, req, handler, onTimeout);
-            int status = r.statusCode();
+            Reply r = exchange(what, uri, method, headers(uri, extra), upload, into);
+            int status = r.status();
             Optional<String> location = r.headers().firstValue("location");
             if (s.followLocation && isRedirect(status) && location.isPresent()) {
                 if (hop >= MAX_REDIRECTS) {
@@ -109,40 +123,100 @@ final class HttpSession implements AutoCloseable {
         return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
     }
 
-    private <T> HttpResponse<T> exchange(String what, URI uri, HttpRequest req, HttpResponse.BodyHandler<T> handler,
-                                         Runnable onTimeout) {
+    /** One hop, within the {@code connections=} limit, on whichever transport serves the URL. */
+    private Reply exchange(String what, URI uri, String method, List<HeaderLine> headers, MemorySegment upload,
+                           IntFunction<MemorySegment> into) {
         try {
             slots.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PluginException(CurlErrors.EINTR, what + ": interrupted");
         }
-        CompletableFuture<HttpResponse<T>> f = null;
         try {
-            if (s.verbose) CurlPlugin.debug(req.method() + " " + uri + " " + req.headers().map());
-            f = client.sendAsync(req, handler);
-            return s.timeoutSeconds > 0 ? f.get(s.timeoutSeconds, TimeUnit.SECONDS) : f.get();
+            if (s.verbose) CurlPlugin.debug(method + " " + uri + " " + headers);
+            InetSocketAddress proxy = plainProxy(uri);
+            if (proxy != null) return http1Exchange(what, uri, proxy == DIRECT ? null : proxy, method, headers, upload, into);
+            return clientExchange(what, uri, method, headers, upload, into);
+        } finally {
+            slots.release();
+        }
+    }
+
+    /** Marks "no proxy" for {@link #plainProxy}. */
+    private static final InetSocketAddress DIRECT = InetSocketAddress.createUnresolved("direct", 0);
+
+    /**
+     * Where a plain HTTP/1.1 request to {@code uri} connects: {@link #DIRECT}, an HTTP proxy, or
+     * null where the JDK's client must make it (https://, or HTTP/2 asked for with http-version=2.0).
+     */
+    private InetSocketAddress plainProxy(URI uri) {
+        if (!uri.getScheme().equalsIgnoreCase("http") || s.httpVersion.forScheme("http") != HttpClient.Version.HTTP_1_1) return null;
+        Proxy p = proxies.select(uri).getFirst();
+        return p.type() == Proxy.Type.DIRECT ? DIRECT : p.type() == Proxy.Type.HTTP ? (InetSocketAddress) p.address() : null;
+    }
+
+    private Reply http1Exchange(String what, URI uri, InetSocketAddress proxy, String method, List<HeaderLine> headers,
+                                MemorySegment upload, IntFunction<MemorySegment> into) {
+        List<HeaderLine> all = headers;
+        if (cookies != null) {
+            all = new ArrayList<>(headers);
+            try {
+                // what the JDK's client does with a cookie handler: its cookies after the request's own
+                for (String c : cookies.manager().get(uri, Map.of()).getOrDefault("Cookie", List.of())) {
+                    all.add(new HeaderLine("Cookie", c, false));
+                }
+            } catch (IOException e) {
+                throw CurlErrors.transport(what, uri, e);
+            }
+        }
+        try {
+            Reply r = http1.exchange(uri, proxy, method, all, upload, into);
+            if (cookies != null) cookies.manager().put(uri, r.headers().map());
+            return r;
+        } catch (IOException | TimeoutException e) {
+            if (Thread.interrupted()) throw new PluginException(CurlErrors.EINTR, what + ": interrupted");
+            throw CurlErrors.transport(what, uri, e);
+        }
+    }
+
+    private Reply clientExchange(String what, URI uri, String method, List<HeaderLine> headers, MemorySegment upload,
+                                 IntFunction<MemorySegment> into) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .method(method, upload == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(upload.toArray(ValueLayout.JAVA_BYTE)))
+                .version(s.httpVersion.forScheme(uri.getScheme()));
+        if (s.timeoutSeconds > 0) b.timeout(Duration.ofSeconds(s.timeoutSeconds));
+        for (HeaderLine h : headers) b.header(h.name(), h.value());
+        AtomicReference<SegmentBody> current = new AtomicReference<>();
+        HttpResponse.BodyHandler<Long> handler = info -> {
+            if (into == null) return HttpResponse.BodySubscribers.replacing(0L);
+            SegmentBody body = new SegmentBody(into.apply(info.statusCode()));
+            current.set(body);
+            return body;
+        };
+        // Once the read has given up, the buffer belongs to the server again: no late data may land in it.
+        Runnable cutOff = () -> { SegmentBody body = current.get(); if (body != null) body.close(); };
+        CompletableFuture<HttpResponse<Long>> f = null;
+        try {
+            f = client.sendAsync(b.build(), handler);
+            HttpResponse<Long> r = s.timeoutSeconds > 0 ? f.get(s.timeoutSeconds, TimeUnit.SECONDS) : f.get();
+            return new Reply(r.statusCode(), r.headers(), r.body());
         } catch (TimeoutException e) {
             f.cancel(true);
-            if (onTimeout != null) onTimeout.run();
+            cutOff.run();
             throw CurlErrors.transport(what, uri, e);
         } catch (ExecutionException e) {
             throw CurlErrors.transport(what, uri, e.getCause() == null ? e : e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (f != null) f.cancel(true);
-            if (onTimeout != null) onTimeout.run();
+            cutOff.run();
             throw new PluginException(CurlErrors.EINTR, what + ": interrupted");
-        } finally {
-            slots.release();
         }
     }
 
-    private HttpRequest request(URI uri, String method, Map<String, String> extra, HttpRequest.BodyPublisher body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body)
-                .version(s.httpVersion.forScheme(uri.getScheme()));
-        if (s.timeoutSeconds > 0) b.timeout(Duration.ofSeconds(s.timeoutSeconds));
+    /** The request's headers, in order: libcurl's own, then the user's (which may replace or remove them), then {@code extra}. */
+    private List<HeaderLine> headers(URI uri, Map<String, String> extra) {
         List<HeaderLine> headers = new ArrayList<>();
         headers.add(new HeaderLine("Accept", "*/*", false));
         if (s.userAgent != null) headers.add(new HeaderLine("User-Agent", s.userAgent, false));
@@ -155,9 +229,8 @@ final class HttpSession implements AutoCloseable {
             headers.removeIf(have -> have.named(h.name()));
             if (!h.remove()) headers.add(h);
         }
-        for (HeaderLine h : headers) b.header(h.name(), h.value());
-        extra.forEach(b::header);
-        return b.build();
+        extra.forEach((k, v) -> headers.add(new HeaderLine(k, v, false)));
+        return headers;
     }
 
     private List<HeaderLine> userHeaders() {
@@ -234,6 +307,7 @@ final class HttpSession implements AutoCloseable {
     @Override
     public void close() {
         if (cookies != null) cookies.save();
+        http1.close();
         client.close();
     }
 }

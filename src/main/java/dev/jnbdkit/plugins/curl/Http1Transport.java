@@ -1,0 +1,155 @@
+package dev.jnbdkit.plugins.curl;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
+
+/**
+ * Plain-text HTTP/1.1 (http:// URLs, directly or through an HTTP proxy) on the caller's thread,
+ * over a pool of keep-alive connections per host: what the JDK's HttpClient costs per byte (a
+ * heap buffer of garbage per 16 KiB read, copied twice, and two thread hand-offs per request) is
+ * most of what a read costs, so the requests that need none of its features (TLS, HTTP/2) skip
+ * it. {@code timeout=} bounds the whole request: a timer closes the socket when it runs out.
+ */
+final class Http1Transport implements AutoCloseable {
+    private final long timeoutMillis;
+    private final Map<String, ConcurrentLinkedDeque<Http1Connection>> idle = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService timer;
+    private volatile boolean closed;
+
+    /** {@code timeoutMillis} 0: no limit. */
+    Http1Transport(long timeoutMillis) { this.timeoutMillis = timeoutMillis; }
+
+    /**
+     * One request to {@code uri} ({@code proxy} null: directly). {@code headers} are sent as
+     * they are, after {@code Host}; {@code upload} is the request body (null: none).
+     */
+    Reply exchange(URI uri, InetSocketAddress proxy, String method, List<HeaderLine> headers, MemorySegment upload,
+                   IntFunction<MemorySegment> into) throws IOException, TimeoutException {
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
+        ByteBuffer head = head(uri, proxy != null, method, headers, upload);
+        String key = proxy != null ? "proxy " + proxy.getHostString() + ":" + proxy.getPort()
+                : uri.getHost() + ":" + port(uri);
+        boolean retried = false;
+        while (true) {
+            Http1Connection c = retried ? null : idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).pollFirst();
+            boolean reused = c != null;
+            if (c == null) c = connect(proxy != null ? proxy : InetSocketAddress.createUnresolved(uri.getHost(), port(uri)), deadline);
+            AtomicBoolean expired = new AtomicBoolean();
+            ScheduledFuture<?> alarm = deadline == 0 ? null : alarm(c, expired, deadline);
+            boolean ok = false;
+            try {
+                Reply r = c.exchange(head.duplicate(), upload, method.equals("HEAD"), into);
+                ok = true;
+                return r;
+            } catch (IOException e) {
+                if (expired.get()) throw new TimeoutException();
+                // The server closed a kept-alive connection while it was idle (an EOF or a reset
+                // before any byte of the reply): once more on a new one.
+                if (!reused || c.receivedAny()) throw e;
+                retried = true;
+            } finally {
+                if (alarm != null) alarm.cancel(false);
+                if (ok && c.reusable() && !expired.get() && !closed) {
+                    idle.get(key).offerFirst(c);
+                } else {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    private static int port(URI u) { return u.getPort() >= 0 ? u.getPort() : 80; }
+
+    /** The request line and headers: the absolute URL as the target when through a proxy (RFC 9112 3.2.2). */
+    private static ByteBuffer head(URI uri, boolean viaProxy, String method, List<HeaderLine> headers, MemorySegment upload) {
+        StringBuilder b = new StringBuilder(256).append(method).append(' ');
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        if (viaProxy) b.append(uri.getScheme()).append("://").append(uri.getRawAuthority());
+        b.append(path);
+        if (uri.getRawQuery() != null) b.append('?').append(uri.getRawQuery());
+        b.append(" HTTP/1.1\r\n");
+        if (headers.stream().noneMatch(h -> h.named("Host"))) b.append("Host: ").append(uri.getRawAuthority()).append("\r\n");
+        for (HeaderLine h : headers) b.append(h.name()).append(": ").append(h.value()).append("\r\n");
+        if (upload != null) b.append("Content-Length: ").append(upload.byteSize()).append("\r\n");
+        b.append("\r\n");
+        return ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private Http1Connection connect(InetSocketAddress where, long deadline) throws IOException, TimeoutException {
+        InetSocketAddress a = new InetSocketAddress(where.getHostString(), where.getPort());
+        if (a.isUnresolved()) throw new UnknownHostException(where.getHostString());
+        SocketChannel ch = SocketChannel.open();
+        try {
+            ch.socket().setTcpNoDelay(true);
+            if (deadline == 0) {
+                ch.connect(a);
+            } else {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) throw new TimeoutException();
+                ch.socket().connect(a, (int) Math.min(left, Integer.MAX_VALUE));
+            }
+            return new Http1Connection(ch);
+        } catch (SocketTimeoutException e) {
+            ch.close();
+            throw new HttpConnectTimeoutException("connect timed out to " + where);
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Closes {@code c} at the deadline: its blocked read or write then fails, and {@code expired} says why. */
+    private ScheduledFuture<?> alarm(Http1Connection c, AtomicBoolean expired, long deadline) throws TimeoutException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) throw new TimeoutException();
+        return timer().schedule(() -> {
+            expired.set(true);
+            c.close();
+        }, left, TimeUnit.NANOSECONDS);
+    }
+
+    private ScheduledExecutorService timer() {
+        ScheduledExecutorService t = timer;
+        if (t == null) {
+            synchronized (this) {
+                if (timer == null) {
+                    ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+                        Thread th = new Thread(r, "curl-timeout");
+                        th.setDaemon(true);
+                        return th;
+                    });
+                    e.setRemoveOnCancelPolicy(true);
+                    timer = e;
+                }
+                t = timer;
+            }
+        }
+        return t;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        idle.values().forEach(q -> q.forEach(Http1Connection::close));
+        if (timer != null) timer.shutdownNow();
+    }
+}
