@@ -72,7 +72,8 @@ final class Http1Connection implements AutoCloseable {
             }
             headers = headers();
         } while (status >= 100 && status < 200 && status != 101);
-        if (version.equals("HTTP/1.0") ? !has(headers, "connection", "keep-alive") : has(headers, "connection", "close")) {
+        if (status == 101 || (version.equals("HTTP/1.0") ? !has(headers, "connection", "keep-alive")
+                : has(headers, "connection", "close"))) {
             reusable = false;
         }
         MemorySegment target = into == null ? null : into.apply(status);

@@ -87,7 +87,10 @@ final class Http1Transport implements AutoCloseable {
         b.append(path);
         if (uri.getRawQuery() != null) b.append('?').append(uri.getRawQuery());
         b.append(" HTTP/1.1\r\n");
-        if (headers.stream().noneMatch(h -> h.named("Host"))) b.append("Host: ").append(uri.getRawAuthority()).append("\r\n");
+        boolean host = false;
+        for (HeaderLine h : headers) host |= h.named("Host");
+        // libcurl's way: a user's Host header replaces the one it would send
+        if (!host) b.append("Host: ").append(uri.getRawAuthority()).append("\r\n");
         for (HeaderLine h : headers) b.append(h.name()).append(": ").append(h.value()).append("\r\n");
         if (upload != null) b.append("Content-Length: ").append(upload.byteSize()).append("\r\n");
         b.append("\r\n");

@@ -133,7 +133,9 @@ final class HttpSession implements AutoCloseable {
             throw new PluginException(CurlErrors.EINTR, what + ": interrupted");
         }
         try {
-            if (s.verbose) CurlPlugin.debug(method + " " + uri + " " + headers);
+            if (s.verbose) {
+                CurlPlugin.debug(method + " " + uri + " " + String.join(", ", headers.stream().map(h -> h.name() + ": " + h.value()).toList()));
+            }
             InetSocketAddress proxy = plainProxy(uri);
             if (proxy != null) return http1Exchange(what, uri, proxy == DIRECT ? null : proxy, method, headers, upload, into);
             return clientExchange(what, uri, method, headers, upload, into);
