@@ -21,6 +21,8 @@ ap.add_argument("--runs", type=int, default=5)
 ap.add_argument("--rt", type=float, default=5, help="seconds per fio run")
 ap.add_argument("--warm", type=float, default=5, help="seconds of 64k randread on each server first")
 ap.add_argument("--tls", action="store_true", help="https:// with a self-signed certificate (cainfo= is added)")
+ap.add_argument("--cold", action="store_true",
+                help="as bench/run --quick: new servers every round, each warmed for --warm s (try --warm 2 --rt 3)")
 args = ap.parse_args()
 tmp = tempfile.mkdtemp(prefix="curl-ab.", dir="/dev/shm")
 HZ = os.sysconf("SC_CLK_TCK")
@@ -34,6 +36,8 @@ def cpu(pid):
 
 def start(name, exe, extra, url):
     sock = os.path.join(tmp, name + ".sock")
+    if os.path.exists(sock):
+        os.unlink(sock)
     p = subprocess.Popen([exe, "-f", "-U", sock, "-r", "curl", url] + extra,
                          stderr=open(os.path.join(tmp, name + ".log"), "w"))
     procs.append(p)
@@ -82,13 +86,23 @@ try:
     while not os.path.exists(os.path.join(tmp, "port")):
         time.sleep(0.05)
     url = "%s://127.0.0.1:%s/disk.img" % ("https" if args.tls else "http", open(os.path.join(tmp, "port")).read())
-    srv = {"A": start("A", args.a, args.aextra.split() + extra, url), "B": start("B", args.b, args.bextra.split() + extra, url)}
+
+    def servers():
+        s = {"A": start("A", args.a, args.aextra.split() + extra, url), "B": start("B", args.b, args.bextra.split() + extra, url)}
+        for k in s:
+            fio(s[k][1], "randread", "64k", 8, args.warm)
+        return s
+
+    srv = servers()
     rows = {"rr4k": lambda u: fio(u, "randread", "4k", 16, args.rt), "r1m": lambda u: fio(u, "read", "1m", 4, args.rt),
             "out": lambda u: copy(u, size)}
-    for k in srv:
-        fio(srv[k][1], "randread", "64k", 8, args.warm)
     res = {}
     for i in range(args.runs):
+        if args.cold and i > 0:
+            for k in srv:
+                srv[k][0].terminate()
+                srv[k][0].wait()
+            srv = servers()
         for row in args.rows.split(","):
             for k in (["A", "B"] if i % 2 == 0 else ["B", "A"]):
                 c0, w0 = cpu(srv[k][0].pid), cpu(web.pid)
