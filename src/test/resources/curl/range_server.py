@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A small web server for the curl plugin's tests: serves the files of one directory with
-byte ranges, takes ranged PUTs, and logs every request (method, path, headers) as a JSON line,
-so a test can see what the client sent.
+byte ranges, takes ranged PUTs, and logs every request (method, path, headers, the client's
+port: one port per connection) as a JSON line, so a test can see what the client sent.
 
     range_server.py DIR PORTFILE LOGFILE [--tls CERT KEY] [--no-ranges] [--no-head]
 
@@ -37,6 +37,7 @@ class Handler(BaseHTTPRequestHandler):
         if logfile == "-":
             return
         entry = {"method": self.command, "path": self.path, "status": status, "proxy": proxy,
+                 "port": self.client_address[1],
                  "headers": [[k, v] for k, v in self.headers.items()]}
         with log_lock, open(logfile, "a") as f:
             f.write(json.dumps(entry) + "\n")

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,11 +65,15 @@ class CurlPluginIT extends ItBase {
         Path copy = tmp.resolve("copy");
         Cmd.of("nbdcopy", "--connections=4", s.uri(), copy.toString()).ok();
         assertArrayEquals(image(), Files.readAllBytes(copy));
+        Set<Long> ports = new HashSet<>();
         for (Json r : w.requests()) {
             if (r.get("method").asString().equals("GET")) {
                 assertEquals(206, r.get("status").asLong(), "every read is a ranged GET: " + r);
             }
+            ports.add(r.get("port").asLong());
         }
+        // kept-alive connections, at most connections= (default 4) of them for all the copy's requests
+        assertTrue(ports.size() <= 4 && w.requests().size() > 8, ports + " for " + w.requests().size() + " requests");
     }
 
     @Test
@@ -190,6 +196,11 @@ class CurlPluginIT extends ItBase {
         assertTrue(ours.contains("authorization: Basic " + Base64.getEncoder().encodeToString("user:secret".getBytes())), ours.toString());
         assertTrue(ours.contains("x-test: hello") && ours.contains("x-empty: ") && ours.contains("cookie: a=1; b=2"), ours.toString());
         assertFalse(ours.stream().anyMatch(h -> h.startsWith("accept:")), ours.toString());
+        // nothing given: the same headers as nbdkit (no User-Agent of the JDK's client)
+        List<String> plainTheirs = sentHeaders(w, PluginDiff.NBDKIT, "-r", "curl", w.url("/disk.img"));
+        List<String> plainOurs = sentHeaders(w, Server.program(), "-r", "curl", w.url("/disk.img"));
+        assertTrue(plainTheirs.remove("range: bytes=8192-12288") && plainOurs.remove("range: bytes=8192-12287"), plainOurs.toString());
+        assertEquals(plainTheirs, plainOurs);
         // credentials in the URL
         List<String> inUrl = sentHeaders(w, Server.program(), "-r", "curl",
                 w.url("/auth/disk.img").replace("http://", "http://user:secret@"));
