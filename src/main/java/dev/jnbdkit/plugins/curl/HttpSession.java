@@ -176,7 +176,8 @@ final class HttpSession implements AutoCloseable {
             if (cookies != null) cookies.manager().put(uri, r.headers().map());
             return r;
         } catch (IOException | TimeoutException e) {
-            if (Thread.interrupted()) throw new PluginException(CurlErrors.EINTR, what + ": interrupted");
+            // an interrupt closes the channel (ClosedByInterruptException): say so, as the other transport does
+            if (Thread.currentThread().isInterrupted()) throw new PluginException(CurlErrors.EINTR, what + ": interrupted");
             throw CurlErrors.transport(what, uri, e);
         }
     }
