@@ -64,14 +64,35 @@ class RetryFiltersIT extends ItBase {
         a.add("events=" + events);
         Server s = Differential.unix(server, tmp.resolve("s" + System.nanoTime()), a.toArray(String[]::new));
         Cmd.Result r = python(workload, s.uri());
+        String ev = settledEvents(events);
         s.stop();
-        String ev;
-        try {
-            ev = Files.exists(events) ? Files.readString(events) : "";
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
         return new Run(r.out() + r.err(), ev, s.stderr());
+    }
+
+    /**
+     * The plugin's events once every handle it opened is closed. The client exits without
+     * NBD_CMD_DISC, and each server closes the handle when it sees the socket go: stopping the
+     * server before that would make the close appear under one server and not the other.
+     */
+    private static String settledEvents(Path events) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            String ev;
+            try {
+                ev = Files.exists(events) ? Files.readString(events) : "";
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            long opened = ev.lines().filter(l -> l.startsWith("open ")).count() - count(ev, "fail open");
+            long closed = ev.lines().filter(l -> l.startsWith("close")).count();
+            if (closed >= opened || System.nanoTime() > deadline) return ev;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ev;
+            }
+        }
     }
 
     private Map<String, Run> both(String workload, String... args) {
