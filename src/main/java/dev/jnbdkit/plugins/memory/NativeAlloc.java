@@ -42,7 +42,9 @@ final class NativeAlloc {
     /** {@code size} zeroed bytes, 64-byte aligned; ENOMEM if there is no memory. */
     static MemorySegment allocateZeroed(long size) {
         if (!useCalloc) {
-            if (fromArena.addAndGet(size) <= ARENA_BUDGET) {
+            long used = fromArena.addAndGet(size);
+            if (used > ARENA_BUDGET / 2) prelinkCalloc();
+            if (used <= ARENA_BUDGET) {
                 try {
                     return Arena.ofAuto().allocate(size, 64);
                 } catch (OutOfMemoryError e) {
@@ -54,7 +56,23 @@ final class NativeAlloc {
         return Libc.calloc(size);
     }
 
-    /** libc calloc/free, created only if the JDK's allocator runs out. */
+    private static final java.util.concurrent.atomic.AtomicBoolean prelinked = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Half the arena budget is gone: link calloc and free on a thread of their own now. Linked
+     * by the worker that first needs calloc, the handles' class initialisation (the linker spins
+     * its classes, ~100 ms of CPU) held up every other worker that allocated meanwhile, in the
+     * middle of a copy. Small disks never get here, so their start stays without the linker.
+     */
+    private static void prelinkCalloc() {
+        if (prelinked.get() || !prelinked.compareAndSet(false, true)) return;
+        Thread.ofPlatform().daemon().name("memory-calloc-link").start(Libc::link);
+    }
+
+    /** Tests: whether calloc was linked ahead of need. */
+    static boolean prelinkStarted() { return prelinked.get(); }
+
+    /** libc calloc/free, created only if the JDK's allocator runs out (or is about to). */
     private static final class Libc {
         private static final MethodHandle CALLOC;
         private static final MethodHandle FREE;
@@ -67,6 +85,9 @@ final class NativeAlloc {
             FREE = linker.downcallHandle(libc.findOrThrow("free"),
                     FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
         }
+
+        /** Nothing: calling it initialises the class, which links the handles. */
+        static void link() {}
 
         static MemorySegment calloc(long size) {
             MemorySegment p;

@@ -12,6 +12,19 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class NativeAllocTest {
     @Test
+    void callocIsLinkedAheadOnceHalfTheArenaBudgetIsUsed() {
+        // The counter is the JVM's (other tests allocate too): past half the budget either way.
+        for (long n = 0; n <= NativeAlloc.ARENA_BUDGET / 2; n += SparseStore.CHUNK) {
+            MemorySegment s = NativeAlloc.allocateZeroed(SparseStore.CHUNK);
+            assertEquals(0, s.get(ValueLayout.JAVA_LONG, SparseStore.CHUNK - 8));
+        }
+        assertTrue(NativeAlloc.prelinkStarted(), "calloc linked on its own thread before the budget runs out");
+        // and memory still comes zeroed and usable, whichever source it is from now on
+        MemorySegment s = NativeAlloc.allocateZeroed(SparseStore.CHUNK);
+        assertEquals(0, s.get(ValueLayout.JAVA_LONG, 0));
+    }
+
+    @Test
     void callocPathGivesZeroedMemoryThatIsFreedByTheGc() throws Exception {
         NativeAlloc.useCalloc(true);
         try {
