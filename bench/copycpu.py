@@ -5,8 +5,8 @@ The bench's copy rows are wall time on a shared 2-core machine; this measures wh
 spent: utime+stime of the whole server process around each copy (/proc/PID/stat, 10 ms ticks),
 and the part of it on the JIT's compiler threads, with the copy's wall time. Servers start as
 bench.py starts them (its Server class and command lines), fresh each round, warmed up as
-bench.py's filter rounds are (fio 64K random reads of the last 16 MiB, 2 s; random read/write for
-memory), then COPIES copies run on each, alternating which server goes first.
+bench.py's rounds are (fio 64K QD8 for 2 s: random reads of the last 16 MiB for the filter and
+pattern rows, random reads and writes over the whole disk for memory), then COPIES copies run on each, alternating which server goes first.
 
     bench/copycpu.py cow                       # --filter=cow file BASE, 256 MiB, 5 rounds x 2 copies
     bench/copycpu.py file --size 1G --copies 4
@@ -94,7 +94,9 @@ def main():
                 bench.JNBDKIT = own
                 for name, _ in order:
                     uri = running[name].uri
-                    warm = (["--rw=randrw", "--size=%d" % (16 * MIB)] if memory else
+                    # As bench.py: memory rounds warm up with random 64K reads and writes over the
+                    # whole disk, filter rounds with reads of the last 16 MiB.
+                    warm = (["--rw=randrw"] if memory else
                             ["--rw=randread", "--offset=%d" % (size - 16 * MIB), "--size=%d" % (16 * MIB)])
                     subprocess.run(["fio", "--name=warm", "--ioengine=nbd", "--uri=" + uri, "--bs=64k",
                                     "--iodepth=8", "--time_based", "--runtime=2"] + warm,
