@@ -16,23 +16,19 @@ final class ParentWatch {
     static void start(Runnable onParentExit) {
         String noted = System.getenv("JNBDKIT_PARENT_PID"); // bin/jnbdkit's $PPID
         Thread.ofPlatform().daemon().name("parent-watch").start(() -> {
-            long parent = noted != null ? Long.parseLong(noted) : parentPid();
+            long parent = noted != null ? Long.parseLong(noted) : SelfProcess.parentPid();
             while (true) {
                 try {
                     Thread.sleep(PERIOD_MILLIS);
                 } catch (InterruptedException e) {
                     return;
                 }
-                if (parentPid() != parent) {
+                if (SelfProcess.parentPid() != parent) {
                     Log.debug("the parent process " + parent + " has exited: shutting down");
                     onParentExit.run();
                     return;
                 }
             }
         });
-    }
-
-    private static long parentPid() {
-        return SelfProcess.parentPid();
     }
 }

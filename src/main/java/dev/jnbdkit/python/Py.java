@@ -65,8 +65,12 @@ final class Py {
      * The handle is unbound (the function's address is the first argument) and held in a static
      * final of a holder class, created on first use: a constant for the JIT.
      */
-    private static final class A6 { static final MethodHandle MH = shape(6); }
+    private static final class A6 {
+        static final MethodHandle MH = LINKER.downcallHandle(
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    }
 
+    /** The shape's calls with fewer arguments: the rest are zeros (see above). */
     private static long call(MemorySegment f) throws Throwable {
         return (long) A6.MH.invokeExact(f, 0L, 0L, 0L, 0L, 0L, 0L);
     }
@@ -99,13 +103,6 @@ final class Py {
                 // The thread that needs the failed piece will see the failure itself.
             }
         });
-    }
-
-    /** {@code long f(long x n)}, unbound: the function's address is the first argument. */
-    private static MethodHandle shape(int n) {
-        java.lang.foreign.MemoryLayout[] args = new java.lang.foreign.MemoryLayout[n];
-        java.util.Arrays.fill(args, JAVA_LONG);
-        return LINKER.downcallHandle(FunctionDescriptor.of(JAVA_LONG, args));
     }
 
     private enum F {

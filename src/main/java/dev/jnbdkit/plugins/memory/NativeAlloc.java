@@ -9,6 +9,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Zeroed native memory whose lifetime is managed by the garbage collector: a segment is freed
@@ -56,7 +57,7 @@ final class NativeAlloc {
         return Libc.calloc(size);
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean prelinked = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean prelinked = new AtomicBoolean();
 
     /**
      * Half the arena budget is gone: link calloc and free on a thread of their own now. Linked
@@ -65,7 +66,7 @@ final class NativeAlloc {
      * middle of a copy. Small disks never get here, so their start stays without the linker.
      */
     private static void prelinkCalloc() {
-        if (prelinked.get() || !prelinked.compareAndSet(false, true)) return;
+        if (!prelinked.compareAndSet(false, true)) return;
         Thread.ofPlatform().daemon().name("memory-calloc-link").start(Libc::link);
     }
 
