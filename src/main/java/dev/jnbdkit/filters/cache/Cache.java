@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Writes: in writethrough mode (or with FUA in writeback mode) to the cache and the plugin;
  * otherwise to the cache only, as dirty blocks that a flush writes back (unsafe mode ignores
- * flush). Partial blocks are read, changed and written as a whole. Reads come from the cache
+ * flush). A write into part of a cached block, not written through, goes straight to its place
+ * in the file; other partial blocks are read, changed and written as a whole. Reads come from the cache
  * when the block is there, else from the plugin, and with cache-on-read the block is kept.
  *
  * <p>With cache-max-size, once the cached blocks reach the high threshold, each block added
@@ -140,38 +141,107 @@ final class Cache implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // Write and zero
 
+    /**
+     * One change of a range (a write or a zero): what it does to a block it covers only in part,
+     * and to the whole blocks between. A class per kind, not lambdas: a request allocates one
+     * small object, and the request path's C1-compiled code allocates it inline.
+     */
+    private abstract class Change {
+        final boolean through;
+        final int fua;
+
+        Change(int flags) {
+            this.through = writesThrough(flags);
+            this.fua = flags & Flags.FUA;
+        }
+
+        /** Changes the disk's [from, from+length) in {@code block}, a copy of the block starting at {@code start}. */
+        abstract void patch(MemorySegment block, long start, long from, long length);
+
+        /**
+         * Changes the disk's [from, to) straight in the cache file, for a cached block (its lock
+         * held) that is not written through; false when only a read-modify-write can.
+         */
+        abstract boolean inPlace(long from, long to);
+
+        /** Changes whole blocks [first, end), the disk's [wholeFrom, wholeTo) (room made). */
+        abstract void whole(Next next, long wholeFrom, long wholeTo, long first, long end);
+
+        /** The whole blocks [first, end) now hold the change: cached, clean or dirty, used. */
+        final void wholeDone(long first, long end) {
+            for (long k = first; k < end; k++) if (states.get(k) == NOT_CACHED) insert(k);
+            states.setRange(first, end, through ? CLEAN : DIRTY);
+            if (lru != null) lru.touch(first, end);
+        }
+    }
+
+    /** The request's data, from disk offset {@code offset}. */
+    private final class Write extends Change {
+        private final IoBuffer buf;
+        private final long offset;
+
+        Write(IoBuffer buf, long offset, int flags) {
+            super(flags);
+            this.buf = buf;
+            this.offset = offset;
+        }
+
+        @Override
+        void patch(MemorySegment block, long start, long from, long length) {
+            MemorySegment.copy(buf.segment(), start + from - offset, block, from, length);
+        }
+
+        @Override
+        boolean inPlace(long from, long to) {
+            // The rest of the block is in the file already: write only what changed (nbdkit
+            // rewrites the whole block, a read and a write of the block size for every 4K).
+            store.write(buf.segment().asSlice(from - offset, to - from), from);
+            return true;
+        }
+
+        @Override
+        void whole(Next next, long wholeFrom, long wholeTo, long first, long end) {
+            store.write(buf.segment().asSlice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom);
+            if (through) next.pwrite(buf.slice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom, fua);
+            wholeDone(first, end);
+        }
+    }
+
+    /** Zeros (written through to the plugin as a zero request, or as zeros where it has none). */
+    private final class Zero extends Change {
+        private final int mayTrim;
+
+        Zero(int flags) {
+            super(flags);
+            this.mayTrim = flags & Flags.MAY_TRIM;
+        }
+
+        @Override
+        void patch(MemorySegment block, long start, long from, long length) {
+            block.asSlice(from, length).fill((byte) 0);
+        }
+
+        @Override
+        boolean inPlace(long from, long to) { return false; } // rare: no zeros kept to write from
+
+        @Override
+        void whole(Next next, long wholeFrom, long wholeTo, long first, long end) {
+            store.zero(wholeFrom, wholeTo - wholeFrom);
+            if (through) zeroPlugin(next, wholeTo - wholeFrom, wholeFrom, mayTrim | fua);
+            wholeDone(first, end);
+        }
+    }
+
     void write(Next next, IoBuffer buf, long offset, int flags) {
         if (buf.length() == 0) return;
-        MemorySegment src = buf.segment();
-        boolean through = writesThrough(flags);
-        int fua = flags & Flags.FUA;
-        change(next, buf.length(), offset,
-                (block, start, from, len) -> MemorySegment.copy(src, start + from - offset, block, from, len),
-                (wholeFrom, wholeTo, first, end) -> {
-                    MemorySegment part = src.asSlice(wholeFrom - offset, wholeTo - wholeFrom);
-                    for (long k = first; k < end; k++) if (states.get(k) == NOT_CACHED) insert(k);
-                    store.write(part, wholeFrom);
-                    if (through) next.pwrite(buf.slice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom, fua);
-                    states.setRange(first, end, through ? CLEAN : DIRTY);
-                    if (lru != null) lru.touch(first, end);
-                }, through, fua);
+        change(next, buf.length(), offset, new Write(buf, offset, flags));
     }
 
     void zero(Next next, long count, long offset, int flags) {
         // A zero here is never faster than writing: refuse a fast zero (nbdkit does the same).
         if (Flags.has(flags, Flags.FAST_ZERO)) throw new PluginException(Errno.ENOTSUP, null);
         if (count == 0) return;
-        boolean through = writesThrough(flags);
-        int fua = flags & Flags.FUA;
-        change(next, count, offset,
-                (block, start, from, len) -> block.asSlice(from, len).fill((byte) 0),
-                (wholeFrom, wholeTo, first, end) -> {
-                    for (long k = first; k < end; k++) if (states.get(k) == NOT_CACHED) insert(k);
-                    store.zero(wholeFrom, wholeTo - wholeFrom);
-                    if (through) zeroPlugin(next, wholeTo - wholeFrom, wholeFrom, (flags & Flags.MAY_TRIM) | fua);
-                    states.setRange(first, end, through ? CLEAN : DIRTY);
-                    if (lru != null) lru.touch(first, end);
-                }, through, fua);
+        change(next, count, offset, new Zero(flags));
     }
 
     private static void zeroPlugin(Next next, long count, long offset, int flags) {
@@ -192,52 +262,50 @@ final class Cache implements AutoCloseable {
         return mode == CacheMode.WRITETHROUGH || (mode == CacheMode.WRITEBACK && Flags.has(flags, Flags.FUA));
     }
 
-    private interface PartialChange {
-        void apply(MemorySegment block, long start, long from, long length);
-    }
-
-    private interface WholeChange {
-        void apply(long wholeFrom, long wholeTo, long first, long end);
-    }
-
-    /** A change of [offset, offset+count) with all its blocks locked: partial head and tail by read-modify-write. */
-    private void change(Next next, long count, long offset, PartialChange partial, WholeChange whole,
-                        boolean through, int fua) {
+    /** A change of [offset, offset+count) with all its blocks locked: partial head and tail in place or by read-modify-write. */
+    private void change(Next next, long count, long offset, Change change) {
         long end = offset + count;
         long first = firstBlock(offset), last = endBlock(end);
         makeRoom(next, first, last);
         try (var held = locks.lock(first, last)) {
             long b = first;
             if (offset > blockStart(b) || end < blockEnd(b)) {
-                rewrite(next, b, offset, Math.min(end, blockEnd(b)), partial, through, fua);
+                partial(next, b, offset, Math.min(end, blockEnd(b)), change);
                 b++;
             }
             long wholeEnd = last;
             if (wholeEnd > b && end < blockEnd(wholeEnd - 1)) {
-                rewrite(next, wholeEnd - 1, blockStart(wholeEnd - 1), end, partial, through, fua);
+                partial(next, wholeEnd - 1, blockStart(wholeEnd - 1), end, change);
                 wholeEnd--;
             }
-            if (wholeEnd > b) whole.apply(blockStart(b), blockEnd(wholeEnd - 1), b, wholeEnd);
+            if (wholeEnd > b) change.whole(next, blockStart(b), blockEnd(wholeEnd - 1), b, wholeEnd);
         }
     }
 
-    private void rewrite(Next next, long b, long from, long to, PartialChange partial, boolean through, int fua) {
+    /** Changes the bytes [from, to) of the disk in block b (lock held, room made). */
+    private void partial(Next next, long b, long from, long to, Change change) {
+        boolean cachedHere = states.get(b) != NOT_CACHED;
+        if (cachedHere && !change.through && change.inPlace(from, to)) {
+            states.set(b, DIRTY);
+            if (lru != null) lru.touch(b);
+            return;
+        }
         long start = blockStart(b);
         IoBuffer block = Scratch.take(blockEnd(b) - start);
         try {
-            if (states.get(b) != NOT_CACHED) {
+            if (cachedHere) {
                 store.read(block.segment(), start);
             } else {
                 next.pread(block, start, 0);
                 insert(b);
             }
-            partial.apply(block.segment(), start, from - start, to - from);
+            change.patch(block.segment(), start, from - start, to - from);
             store.write(block.segment(), start);
-            if (through) next.pwrite(block, start, fua);
+            if (change.through) next.pwrite(block, start, change.fua);
         } finally {
             block.release();
         }
-        states.set(b, through ? CLEAN : DIRTY);
+        states.set(b, change.through ? CLEAN : DIRTY);
         if (lru != null) lru.touch(b);
     }
 

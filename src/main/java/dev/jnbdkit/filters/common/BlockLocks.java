@@ -11,7 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * lock).
  */
 public final class BlockLocks {
-    private static final int STRIPES = 64;
+    /** One bit of a long per stripe: a request's stripes are a mask, with no array to allocate. */
+    private static final int STRIPES = Long.SIZE;
 
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
 
@@ -19,23 +20,29 @@ public final class BlockLocks {
         for (int i = 0; i < STRIPES; i++) stripes[i] = new ReentrantLock();
     }
 
-    /** Held stripes; close to release. */
-    public interface Held extends AutoCloseable {
-        @Override void close();
+    /** The stripes held by one request; close to release them. */
+    public final class Held implements AutoCloseable {
+        private final long mask;
+
+        private Held(long mask) { this.mask = mask; }
+
+        @Override
+        public void close() {
+            for (long m = mask; m != 0; m &= m - 1) stripes[Long.numberOfTrailingZeros(m)].unlock();
+        }
     }
 
     /** Locks every block of [first, end) (end > first). */
     public Held lock(long first, long end) {
+        long mask = stripesOf(first, end);
+        for (long m = mask; m != 0; m &= m - 1) stripes[Long.numberOfTrailingZeros(m)].lock();
+        return new Held(mask);
+    }
+
+    /** The stripes of blocks [first, end): n consecutive bits from stripe first mod N, wrapping. */
+    static long stripesOf(long first, long end) {
         long n = end - first;
-        boolean[] want = new boolean[STRIPES];
-        if (n >= STRIPES) {
-            java.util.Arrays.fill(want, true);
-        } else {
-            for (long b = first; b < end; b++) want[(int) (b % STRIPES)] = true;
-        }
-        for (int i = 0; i < STRIPES; i++) if (want[i]) stripes[i].lock();
-        return () -> {
-            for (int i = STRIPES - 1; i >= 0; i--) if (want[i]) stripes[i].unlock();
-        };
+        if (n >= STRIPES) return -1L;
+        return Long.rotateLeft((1L << n) - 1, (int) (first % STRIPES));
     }
 }

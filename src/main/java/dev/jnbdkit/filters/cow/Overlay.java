@@ -32,8 +32,9 @@ import java.lang.foreign.MemorySegment;
  * </ul>
  *
  * Whole blocks change state directly (zeroed and trimmed blocks give their space back: the
- * overlay's holes are punched); a partial block is read, changed and written back as a whole
- * (read-modify-write) while its lock is held.
+ * overlay's holes are punched). A write into part of a block already in the overlay goes straight
+ * to its place in the file; any other partial block is read, changed and written back as a whole
+ * (read-modify-write). Both while the block's lock is held.
  *
  * <p>Concurrency: every change of a block's state or of its bytes in the file happens with that
  * block's lock held ({@link BlockLocks}), so partial writes, cow-on-read copies and whole-block
@@ -119,22 +120,80 @@ final class Overlay implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
     // Write, zero, trim
 
-    /** What a change does to the part of one block it covers. */
-    private interface PartialChange {
-        /** {@code block} holds the block starting at disk offset {@code start}; change [from, from+length) of it. */
-        void apply(MemorySegment block, long start, long from, long length);
+    /**
+     * One change of a range (a write, a zero, a trim): what it does to a block it covers only in
+     * part, and to the whole blocks between. A class per kind, not lambdas: a request allocates one
+     * small object, and the request path's C1-compiled code allocates it inline.
+     */
+    private abstract class Change {
+        /** Changes the disk's [from, from+length) in {@code block}, a copy of the block starting at {@code start}. */
+        abstract void patch(MemorySegment block, long start, long from, long length);
+
+        /**
+         * Changes the disk's [from, to) straight in the overlay file, for a block already there
+         * (its lock held); false when only a read-modify-write can.
+         */
+        abstract boolean inPlace(long from, long to);
+
+        /** Changes whole blocks [first, end), the disk's [wholeFrom, wholeTo). */
+        abstract void whole(long wholeFrom, long wholeTo, long first, long end);
+    }
+
+    /** The request's data, from disk offset {@code offset}. */
+    private final class Write extends Change {
+        private final MemorySegment src;
+        private final long offset;
+
+        Write(MemorySegment src, long offset) {
+            this.src = src;
+            this.offset = offset;
+        }
+
+        @Override
+        void patch(MemorySegment block, long start, long from, long length) {
+            MemorySegment.copy(src, start + from - offset, block, from, length);
+        }
+
+        @Override
+        boolean inPlace(long from, long to) {
+            // The rest of the block is in the file already: write only what changed (nbdkit
+            // rewrites the whole block, a read and a write of cow-block-size for every 4K).
+            store.write(src.asSlice(from - offset, to - from), from);
+            return true;
+        }
+
+        @Override
+        void whole(long wholeFrom, long wholeTo, long first, long end) {
+            store.write(src.asSlice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom);
+            states.setRange(first, end, DATA);
+        }
+    }
+
+    /** Zeros: whole blocks change state (ZERO or TRIMMED) and give their space back. */
+    private final class Discard extends Change {
+        private final int wholeState;
+
+        Discard(int wholeState) { this.wholeState = wholeState; }
+
+        @Override
+        void patch(MemorySegment block, long start, long from, long length) {
+            block.asSlice(from, length).fill((byte) 0);
+        }
+
+        @Override
+        boolean inPlace(long from, long to) { return false; } // rare: no zeros kept to write from
+
+        @Override
+        void whole(long wholeFrom, long wholeTo, long first, long end) {
+            states.setRange(first, end, wholeState);
+            store.punchHole(wholeFrom, wholeTo - wholeFrom);
+        }
     }
 
     void write(Next next, IoBuffer buf, long offset) {
         long count = buf.length();
         if (count == 0) return;
-        MemorySegment src = buf.segment();
-        change(next, count, offset,
-                (block, start, from, len) -> MemorySegment.copy(src, start + from - offset, block, from, len),
-                (wholeFrom, wholeTo, first, end) -> {
-                    store.write(src.asSlice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom);
-                    states.setRange(first, end, DATA);
-                });
+        change(next, count, offset, new Write(buf.segment(), offset));
     }
 
     /** Zeroes [offset, offset+count): whole blocks become ZERO or TRIMMED, partial ones are rewritten. */
@@ -154,12 +213,7 @@ final class Overlay implements AutoCloseable {
 
     private void discard(Next next, long count, long offset, int wholeState) {
         if (count == 0) return;
-        change(next, count, offset,
-                (block, start, from, len) -> block.asSlice(from, len).fill((byte) 0),
-                (wholeFrom, wholeTo, first, end) -> {
-                    states.setRange(first, end, wholeState);
-                    store.punchHole(wholeFrom, wholeTo - wholeFrom);
-                });
+        change(next, count, offset, new Discard(wholeState));
     }
 
     private boolean hasPartialBlock(long count, long offset) {
@@ -169,40 +223,37 @@ final class Overlay implements AutoCloseable {
         return count > 0 && (headPartial || tailPartial);
     }
 
-    /** What a change does to a run of whole blocks [first, end), bytes [wholeFrom, wholeTo). */
-    private interface WholeChange {
-        void apply(long wholeFrom, long wholeTo, long first, long end);
-    }
-
     /**
      * Applies a change to [offset, offset+count) with the locks of all its blocks held: the
-     * partial head and tail blocks by read-modify-write, the whole blocks between in one go.
+     * partial head and tail blocks in place or by read-modify-write, the whole blocks between in
+     * one go.
      */
-    private void change(Next next, long count, long offset, PartialChange partial, WholeChange whole) {
+    private void change(Next next, long count, long offset, Change change) {
         long end = offset + count;
         long first = firstBlock(offset), last = endBlock(end);
         try (var held = locks.lock(first, last)) {
             long b = first;
             if (offset > blockStart(b) || end < blockEnd(b)) { // partial head
-                rewrite(next, b, offset, Math.min(end, blockEnd(b)), partial);
+                partial(next, b, offset, Math.min(end, blockEnd(b)), change);
                 b++;
             }
             long wholeEnd = last;
             if (wholeEnd > b && end < blockEnd(wholeEnd - 1)) { // partial tail
-                rewrite(next, wholeEnd - 1, blockStart(wholeEnd - 1), end, partial);
+                partial(next, wholeEnd - 1, blockStart(wholeEnd - 1), end, change);
                 wholeEnd--;
             }
-            if (wholeEnd > b) whole.apply(blockStart(b), blockEnd(wholeEnd - 1), b, wholeEnd);
+            if (wholeEnd > b) change.whole(blockStart(b), blockEnd(wholeEnd - 1), b, wholeEnd);
         }
     }
 
-    /** Read-modify-write of block b for the bytes [from, to) of the disk (lock held). */
-    private void rewrite(Next next, long b, long from, long to, PartialChange partial) {
+    /** Changes the bytes [from, to) of the disk in block b (lock held). */
+    private void partial(Next next, long b, long from, long to, Change change) {
+        if (states.get(b) == DATA && change.inPlace(from, to)) return;
         long start = blockStart(b);
         IoBuffer block = Scratch.take(blockEnd(b) - start);
         try {
             readBlock(next, b, block);
-            partial.apply(block.segment(), start, from - start, to - from);
+            change.patch(block.segment(), start, from - start, to - from);
             store.write(block.segment(), start);
         } finally {
             block.release();
