@@ -284,7 +284,7 @@ final class Transmission {
             ByteBuffer[] parts = new ByteBuffer[views.length + 1];
             parts[0] = dataHeader(r, len);
             for (int i = 0; i < views.length; i++) parts[i + 1] = views[i].asByteBuffer();
-            writer.send(parts, () -> inFlightBytes.release(budget));
+            writer.send(parts, new GiveBack(null, budget));
             return true;
         }
         IoBuffer buf = pool.allocate(len);
@@ -297,11 +297,29 @@ final class Transmission {
         } finally {
             requestLock.unlock();
         }
-        writer.send(new ByteBuffer[] {dataHeader(r, len), buf.byteBuffer()}, () -> {
-            buf.release();
-            inFlightBytes.release(budget);
-        });
+        writer.send(new ByteBuffer[] {dataHeader(r, len), buf.byteBuffer()}, new GiveBack(buf, budget));
         return true;
+    }
+
+    /**
+     * What a sent read gives back: its buffer (if pooled) and its byte budget. A class, not a
+     * capturing lambda: C1-compiled code (this package is C1 only, see bin/jit-directives.json)
+     * allocates a lambda through a native call into the VM, an object of a class inline.
+     */
+    private final class GiveBack implements Runnable {
+        private final IoBuffer buf;
+        private final int budget;
+
+        GiveBack(IoBuffer buf, int budget) {
+            this.buf = buf;
+            this.budget = budget;
+        }
+
+        @Override
+        public void run() {
+            if (buf != null) buf.release();
+            inFlightBytes.release(budget);
+        }
     }
 
     private ByteBuffer dataHeader(Request r, long len) {
