@@ -857,7 +857,9 @@ def main():
                      "costs), `--filter=cow file BASE` and `--filter=cache file BASE cache-on-read=true` "
                      "on both servers, BASE a %d MiB file of random data in /dev/shm; the overlay and the "
                      "cache are in /var/tmp (each server's default). cow: fio writes into the overlay "
-                     "(4K writes are read-modify-writes of 64K blocks), then reads through it. cache: a "
+                     "(a 4K write into a 64K block not yet there is a read-modify-write of the block under both "
+                     "servers; into a block already there nbdkit rewrites the whole block and jnbdkit writes "
+                     "the 4K in place), then reads through it. cache: a "
                      "fresh cache each round, read once cold (filling it), then warm. No targets." % (filter_size // MIB))
     if "xz" in parts:
         notes.append("xz rows: `--filter=xz file IMAGE.xz` on both servers, IMAGE %d MiB of compressible data "
