@@ -12,7 +12,8 @@ logs nothing (bench/bench.py's curl part).
   --no-head     answer HEAD with 405, as some object stores do
 Paths: /redirect/N/NAME answers 302 to /NAME after N hops; /auth/NAME needs the Basic
 credentials user:secret (401 otherwise); /setcookie/NAME answers 302 to /NAME with a
-Set-Cookie; /slow/NAME waits 5 s before answering. A request line in absolute form
+Set-Cookie; /slow/NAME waits 5 s before answering; /to/SCHEME/PORT/NAME answers 302 to
+SCHEME://127.0.0.1:PORT/NAME (another server, http:// or https://). A request line in absolute form
 (http://host/NAME, as sent to a proxy) is served from NAME too: the log says proxy=true.
 """
 import base64, json, os, re, ssl, sys, threading, time
@@ -66,6 +67,10 @@ class Handler(BaseHTTPRequestHandler):
             n = int(m.group(1))
             where = m.group(2) if n <= 1 else "/redirect/%d%s" % (n - 1, m.group(2))
             self.reply(302, [("Location", where)], proxy=proxied)
+            return None
+        m = re.match(r"^/to/(https?)/(\d+)(/.*)$", path)
+        if m:
+            self.reply(302, [("Location", "%s://127.0.0.1:%s%s" % m.groups())], proxy=proxied)
             return None
         m = re.match(r"^/setcookie(/.*)$", path)
         if m:
