@@ -277,6 +277,37 @@ class CurlPluginIT extends ItBase {
     }
 
     @Test
+    void httpsThroughAProxyIsACONNECTTunnel() throws IOException {
+        Path cert = certificate();
+        WebServer w = web("--tls", cert.toString(), tmp.resolve("key.pem").toString());
+        WebServer proxy = web();
+        String[] args = {"-r", "curl", w.url("/disk.img"), "cainfo=" + cert, "proxy=http://127.0.0.1:" + proxy.port(),
+                "proxy-user=pu", "proxy-password=pp"};
+        assertEquals(SIZE, PluginDiff.assertSameDisk(tmp, args).size());
+        String auth = "Basic " + Base64.getEncoder().encodeToString("pu:pp".getBytes());
+        List<Json> tunnels = proxy.requests();
+        assertFalse(tunnels.isEmpty());
+        for (Json r : tunnels) {
+            assertEquals("CONNECT", r.get("method").asString(), r.toString());
+            assertEquals("127.0.0.1:" + w.port(), r.get("path").asString(), r.toString());
+            assertEquals(auth, WebServer.header(r, "Proxy-Authorization"), r.toString());
+        }
+        // through the tunnel: the origin form, no proxy credentials, as nbdkit (and no User-Agent:
+        // the plugin's own transport, not the JDK's client)
+        for (Json r : w.requests()) {
+            assertFalse(r.get("proxy").asBool(), r.toString());
+            assertEquals(null, WebServer.header(r, "Proxy-Authorization"), r.toString());
+            assertEquals(null, WebServer.header(r, "User-Agent"), r.toString());
+        }
+        // ours kept its tunnels alive: at most connections= of them for a whole copy
+        proxy.clearLog();
+        Server s = unix(args);
+        Cmd.of("nbdcopy", "--connections=4", s.uri(), tmp.resolve("copy").toString()).ok();
+        assertArrayEquals(image(), Files.readAllBytes(tmp.resolve("copy")));
+        assertTrue(proxy.requests().size() <= 4, proxy.requests().toString());
+    }
+
+    @Test
     void cookiesTheServerSetsAreSentBack() throws IOException {
         WebServer w = web();
         Path jar = tmp.resolve("jar.txt");

@@ -4,6 +4,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -25,11 +26,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 
 /**
- * HTTP/1.1 (http:// directly or through an HTTP proxy, https:// directly over JSSE's TLS) on the
+ * HTTP/1.1 (http:// directly or through an HTTP proxy, https:// over JSSE's TLS, directly or
+ * through a proxy's CONNECT tunnel) on the
  * caller's thread, over a pool of keep-alive connections per scheme and host: what the JDK's
  * HttpClient costs per byte (a heap buffer of garbage per 16 KiB read, copied twice, and two
  * thread hand-offs per request) is most of what a read costs, so the requests that need none of
- * its features (HTTP/2, an https:// tunnel through a proxy) skip it. {@code timeout=} bounds the
+ * its features (HTTP/2) skip it. {@code timeout=} bounds the
  * whole request, the TLS handshake included: a timer closes the socket when it runs out.
  */
 final class Http1Transport implements AutoCloseable {
@@ -54,25 +56,33 @@ final class Http1Transport implements AutoCloseable {
     }
 
     /**
-     * One request to {@code uri} ({@code proxy} null: directly; https:// only directly).
-     * {@code headers} are sent as they are, after {@code Host}; {@code upload} is the request
-     * body (null: none).
+     * One request to {@code uri} ({@code proxy} null: directly; for https://, through a
+     * CONNECT tunnel). {@code headers} are sent as they are, after {@code Host}, except that
+     * through a tunnel {@code Proxy-Authorization} goes to the proxy's CONNECT and not to the
+     * web server (as libcurl sends proxy-user=); {@code upload} is the request body (null: none).
      */
     Reply exchange(URI uri, InetSocketAddress proxy, String method, List<HeaderLine> headers, MemorySegment upload,
                    IntFunction<MemorySegment> into) throws IOException, TimeoutException {
         long deadline = timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
         boolean https = uri.getScheme().equalsIgnoreCase("https");
-        if (https && (proxy != null || tls == null)) throw new IllegalArgumentException("https:// goes directly, with a TLS context: " + uri);
-        ByteBuffer head = head(uri, proxy != null, method, headers, upload);
-        String key = proxy != null ? "proxy " + proxy.getHostString() + ":" + proxy.getPort()
-                : (https ? "https " : "http ") + uri.getHost() + ":" + port(uri);
+        if (https && tls == null) throw new IllegalArgumentException("https:// needs a TLS context: " + uri);
+        boolean tunnel = https && proxy != null;
+        List<HeaderLine> toProxy = List.of();
+        if (tunnel) {
+            toProxy = headers.stream().filter(h -> h.named("Proxy-Authorization")).toList();
+            headers = headers.stream().filter(h -> !h.named("Proxy-Authorization")).toList();
+        }
+        ByteBuffer head = head(uri, proxy != null && !tunnel, method, headers, upload);
+        String origin = uri.getHost() + ":" + port(uri);
+        String key = (https ? "https " : "http ") + origin;
+        if (proxy != null) key = (tunnel ? "tunnel " + origin + " via " : "proxy ") + proxy.getHostString() + ":" + proxy.getPort();
         boolean retried = false;
         while (true) {
             Http1Connection c = retried ? null : idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).pollFirst();
             boolean reused = c != null;
             if (c == null) {
-                c = connect(proxy != null ? proxy : InetSocketAddress.createUnresolved(uri.getHost(), port(uri)),
-                        https ? bare(uri.getHost()) : null, deadline);
+                InetSocketAddress where = proxy != null ? proxy : InetSocketAddress.createUnresolved(uri.getHost(), port(uri));
+                c = connect(where, https ? bare(uri.getHost()) : null, port(uri), tunnel ? connectHead(origin, toProxy) : null, deadline);
             }
             AtomicBoolean expired = new AtomicBoolean();
             ScheduledFuture<?> alarm = deadline == 0 ? null : alarm(c, expired, deadline);
@@ -123,8 +133,20 @@ final class Http1Transport implements AutoCloseable {
         return ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    /** A new connection to {@code where}, with TLS to {@code tlsHost} over it unless that is null. */
-    private Http1Connection connect(InetSocketAddress where, String tlsHost, long deadline) throws IOException, TimeoutException {
+    /** {@code CONNECT host:port} (RFC 9110 9.3.6) with the proxy's credentials. */
+    private static ByteBuffer connectHead(String origin, List<HeaderLine> toProxy) {
+        StringBuilder b = new StringBuilder(128).append("CONNECT ").append(origin).append(" HTTP/1.1\r\nHost: ").append(origin).append("\r\n");
+        for (HeaderLine h : toProxy) b.append(h.name()).append(": ").append(h.value()).append("\r\n");
+        return ByteBuffer.wrap(b.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * A new connection to {@code where}, with TLS to {@code tlsHost}:{@code tlsPort} over it
+     * unless that is null; {@code connect} (not null) first asks the proxy at {@code where} for a
+     * tunnel, within the deadline.
+     */
+    private Http1Connection connect(InetSocketAddress where, String tlsHost, int tlsPort, ByteBuffer connect, long deadline)
+            throws IOException, TimeoutException {
         InetSocketAddress a = new InetSocketAddress(where.getHostString(), where.getPort());
         if (a.isUnresolved()) throw new UnknownHostException(where.getHostString());
         SocketChannel ch = SocketChannel.open();
@@ -137,8 +159,9 @@ final class Http1Transport implements AutoCloseable {
                 if (left <= 0) throw new TimeoutException();
                 ch.socket().connect(a, (int) Math.min(left, Integer.MAX_VALUE));
             }
+            if (connect != null) tunnel(ch, connect, deadline);
             Wire wire = tlsHost == null ? new Wire.Plain(ch)
-                    : TlsWire.over(ch, tls, tlsParameters, verifyHost, tlsHost, where.getPort());
+                    : TlsWire.over(ch, tls, tlsParameters, verifyHost, tlsHost, tlsPort);
             return new Http1Connection(wire);
         } catch (SocketTimeoutException e) {
             ch.close();
@@ -146,6 +169,25 @@ final class Http1Transport implements AutoCloseable {
         } catch (IOException | TimeoutException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /**
+     * The proxy's answer to CONNECT: any 2xx opens the tunnel (nothing follows it until the TLS
+     * client speaks first, so no byte of the tunnel is read here); anything else is refused.
+     */
+    private void tunnel(SocketChannel ch, ByteBuffer connect, long deadline) throws IOException, TimeoutException {
+        Http1Connection proxy = new Http1Connection(new Wire.Plain(ch));
+        AtomicBoolean expired = new AtomicBoolean();
+        ScheduledFuture<?> alarm = deadline == 0 ? null : alarm(proxy, expired, deadline);
+        try {
+            int status = proxy.exchange(connect, null, true, null).status();
+            if (status / 100 != 2) throw new ConnectException("CONNECT tunnel failed, response " + status);
+        } catch (IOException e) {
+            if (expired.get()) throw new TimeoutException();
+            throw e;
+        } finally {
+            if (alarm != null) alarm.cancel(false);
         }
     }
 

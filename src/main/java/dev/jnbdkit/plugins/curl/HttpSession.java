@@ -35,8 +35,7 @@ import java.util.function.IntFunction;
 
 /**
  * What every NBD connection of the curl plugin shares: the connection pools (HTTP/1.1 on
- * {@link Http1Transport}, over TLS for https://; HTTP/2 and https:// through a proxy on one
- * {@link HttpClient}), a limit of
+ * {@link Http1Transport}, over TLS for https://; HTTP/2 on one {@link HttpClient}), a limit of
  * {@code connections=} requests in flight to the web server, the header and
  * cookie scripts, and how one request is made: the headers libcurl would send (Accept, the
  * user agent, Basic authentication, the cookie, the user's headers), redirects followed by hand
@@ -52,7 +51,7 @@ final class HttpSession implements AutoCloseable {
     private final String basicAuth;
     private final String proxyAuth;
     private final ProxySelector proxies;
-    /** The JDK's client: HTTP/2 where asked for, https:// through a proxy. */
+    /** The JDK's client: HTTP/2 where asked for. */
     private final HttpClient client;
     /** HTTP/1.1, plain or over TLS: the hot path of reads. */
     private final Http1Transport http1;
@@ -151,15 +150,14 @@ final class HttpSession implements AutoCloseable {
     private static final InetSocketAddress DIRECT = InetSocketAddress.createUnresolved("direct", 0);
 
     /**
-     * Where an HTTP/1.1 request to {@code uri} on {@link Http1Transport} connects: {@link #DIRECT},
-     * or an HTTP proxy for http://; null where the JDK's client must make it (HTTP/2 asked for
-     * with http-version=2.0 or 2TLS, or https:// through a proxy, which needs a CONNECT tunnel).
+     * Where an HTTP/1.1 request to {@code uri} on {@link Http1Transport} connects: {@link #DIRECT}
+     * or an HTTP proxy (a CONNECT tunnel for https://); null where the JDK's client must make it
+     * (HTTP/2 asked for with http-version=2.0 or 2TLS).
      */
     private InetSocketAddress plainProxy(URI uri) {
         if (s.httpVersion.forScheme(uri.getScheme()) != HttpClient.Version.HTTP_1_1) return null;
         Proxy p = proxies.select(uri).getFirst();
-        if (p.type() == Proxy.Type.DIRECT) return DIRECT;
-        return p.type() == Proxy.Type.HTTP && uri.getScheme().equalsIgnoreCase("http") ? (InetSocketAddress) p.address() : null;
+        return p.type() == Proxy.Type.DIRECT ? DIRECT : p.type() == Proxy.Type.HTTP ? (InetSocketAddress) p.address() : null;
     }
 
     private Reply http1Exchange(String what, URI uri, InetSocketAddress proxy, String method, List<HeaderLine> headers,

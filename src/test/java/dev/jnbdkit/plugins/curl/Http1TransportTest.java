@@ -376,4 +376,81 @@ class Http1TransportTest {
         long ms = (System.nanoTime() - t) / 1_000_000;
         assertTrue(ms >= 250 && ms < 5000, ms + " ms");
     }
+
+    /**
+     * A CONNECT proxy: records each request head, answers {@code status}, and for a 200 pipes the
+     * connection to 127.0.0.1:{@code target} both ways.
+     */
+    private static final class ConnectProxy implements AutoCloseable {
+        final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+
+        ConnectProxy(int status, int target) throws IOException {
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        Socket client = socket.accept();
+                        Thread.ofVirtual().start(() -> tunnel(client, status, target));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private void tunnel(Socket client, int status, int target) {
+            try (client; Socket server = new Socket(InetAddress.getLoopbackAddress(), target)) {
+                requests.add(Scripted.head(client.getInputStream()));
+                client.getOutputStream().write(("HTTP/1.1 " + status + " Whatever\r\nContent-Length: 0\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                if (status != 200) return;
+                Thread up = Thread.ofVirtual().start(() -> pipe(client, server));
+                pipe(server, client);
+                up.join();
+            } catch (IOException | InterruptedException e) {
+                // either side went away
+            }
+        }
+
+        private static void pipe(Socket from, Socket to) {
+            try {
+                from.getInputStream().transferTo(to.getOutputStream());
+                to.shutdownOutput();
+            } catch (IOException e) {
+                // closed
+            }
+        }
+
+        int port() { return socket.getLocalPort(); }
+
+        @Override public void close() throws IOException { socket.close(); }
+    }
+
+    @Test
+    void httpsThroughAProxyGoesThroughACONNECTTunnel() throws Exception {
+        server = new Scripted(tlsListener(), "HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\n\r\nhello",
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\n\r\nworld");
+        transport = tlsTransport(0, true, keys.resolve("cert.pem").toString());
+        MemorySegment buf = arena.allocate(5);
+        List<HeaderLine> headers = List.of(new HeaderLine("Proxy-Authorization", "Basic cHU6cHA=", false),
+                new HeaderLine("Range", "bytes=0-4", false));
+        URI uri = URI.create("https://127.0.0.1:" + server.port() + "/disk.img");
+        try (ConnectProxy proxy = new ConnectProxy(200, server.port())) {
+            InetSocketAddress via = InetSocketAddress.createUnresolved("127.0.0.1", proxy.port());
+            assertEquals(5, transport.exchange(uri, via, "GET", headers, null, status -> buf).body());
+            assertEquals("hello", text(buf, 5));
+            assertEquals(5, transport.exchange(uri, via, "GET", headers, null, status -> buf).body());
+            assertEquals("world", text(buf, 5));
+            assertEquals(List.of("CONNECT 127.0.0.1:" + server.port() + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                    + "\r\nProxy-Authorization: Basic cHU6cHA=\r\n\r\n"), proxy.requests, "one tunnel, kept alive; the credentials go to the proxy");
+            assertEquals("GET /disk.img HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nRange: bytes=0-4\r\n\r\n",
+                    server.requests.getFirst(), "and not to the web server, which sees the origin form");
+        }
+        try (ConnectProxy refusing = new ConnectProxy(407, server.port())) {
+            InetSocketAddress via = InetSocketAddress.createUnresolved("127.0.0.1", refusing.port());
+            java.net.ConnectException e = assertThrows(java.net.ConnectException.class,
+                    () -> transport.exchange(URI.create("https://127.0.0.1:1/x"), via, "GET", headers, null, null));
+            assertEquals("CONNECT tunnel failed, response 407", e.getMessage());
+        }
+    }
 }
