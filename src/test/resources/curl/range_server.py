@@ -12,10 +12,13 @@ logs nothing (bench/bench.py's curl part).
   --no-head     answer HEAD with 405, as some object stores do
 Paths: /redirect/N/NAME answers 302 to /NAME after N hops; /auth/NAME needs the Basic
 credentials user:secret (401 otherwise); /setcookie/NAME answers 302 to /NAME with a
-Set-Cookie; /slow/NAME waits 5 s before answering. A request line in absolute form
+Set-Cookie; /slow/NAME waits 5 s before answering; /to/SCHEME/PORT/NAME answers 302 to
+SCHEME://127.0.0.1:PORT/NAME (another server, http:// or https://). A request line in absolute form
 (http://host/NAME, as sent to a proxy) is served from NAME too: the log says proxy=true.
+CONNECT HOST:PORT (an https:// request through a proxy) is logged and answered 200, then the
+connection is a tunnel to 127.0.0.1:PORT (whatever HOST says).
 """
-import base64, json, os, re, ssl, sys, threading, time
+import base64, json, os, re, select, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -67,6 +70,10 @@ class Handler(BaseHTTPRequestHandler):
             where = m.group(2) if n <= 1 else "/redirect/%d%s" % (n - 1, m.group(2))
             self.reply(302, [("Location", where)], proxy=proxied)
             return None
+        m = re.match(r"^/to/(https?)/(\d+)(/.*)$", path)
+        if m:
+            self.reply(302, [("Location", "%s://127.0.0.1:%s%s" % m.groups())], proxy=proxied)
+            return None
         m = re.match(r"^/setcookie(/.*)$", path)
         if m:
             self.reply(302, [("Location", m.group(1)), ("Set-Cookie", "session=s3cr3t; Path=/")], proxy=proxied)
@@ -85,6 +92,28 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, proxy=proxied)
             return None
         return name, proxied
+
+    def do_CONNECT(self):
+        port = int(self.path.rsplit(":", 1)[1])
+        try:
+            upstream = socket.create_connection(("127.0.0.1", port))
+        except OSError:
+            self.reply(502, proxy=True)
+            return
+        self.record(200, True)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        ends = [self.connection, upstream]
+        with upstream:
+            while True:
+                ready, _, _ = select.select(ends, [], [])
+                for r in ready:
+                    data = r.recv(65536)
+                    if not data:
+                        self.close_connection = True
+                        return
+                    (upstream if r is self.connection else self.connection).sendall(data)
 
     def do_HEAD(self):
         if no_head:

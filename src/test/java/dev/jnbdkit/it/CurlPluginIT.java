@@ -88,6 +88,33 @@ class CurlPluginIT extends ItBase {
         String hash = Cmd.of("openssl", "x509", "-hash", "-noout", "-in", cert.toString()).ok().out().strip();
         Files.copy(cert, capath.resolve(hash + ".0"));
         PluginDiff.assertSameDisk(tmp, "-r", "curl", url, "capath=" + capath, "cainfo=");
+        // redirects across schemes, both ways, end at the same disk
+        WebServer plain = web();
+        PluginDiff.assertSameDisk(tmp, "-r", "curl", plain.url("/to/https/" + w.port() + "/disk.img"), "cainfo=" + cert);
+        PluginDiff.assertSameDisk(tmp, "-r", "curl", w.url("/to/http/" + plain.port() + "/disk.img"), "cainfo=" + cert);
+        // HTTP/1.1 on the plugin's own transport (no User-Agent unless asked for, as libcurl),
+        // every read a ranged GET over at most connections= kept-alive TLS connections
+        w.clearLog();
+        Server s = unix("-r", "curl", url, "cainfo=" + cert);
+        Path copy = tmp.resolve("copy");
+        Cmd.of("nbdcopy", "--connections=4", s.uri(), copy.toString()).ok();
+        assertArrayEquals(image(), Files.readAllBytes(copy));
+        Set<Long> ports = new HashSet<>();
+        for (Json r : w.requests()) {
+            if (r.get("method").asString().equals("GET")) assertEquals(206, r.get("status").asLong(), r.toString());
+            assertEquals(null, WebServer.header(r, "User-Agent"), r.toString());
+            ports.add(r.get("port").asLong());
+        }
+        assertTrue(ports.size() <= 4 && w.requests().size() > 8, ports + " for " + w.requests().size() + " requests");
+        s.stop();
+        // http-version=2TLS (nbdkit >= 1.34: not in Debian's 1.32) asks for HTTP/2: the JDK's
+        // client makes the request (and names itself)
+        w.clearLog();
+        Server h2 = unix("-r", "curl", url, "cainfo=" + cert, "http-version=2TLS");
+        Cmd.of("nbdcopy", h2.uri(), copy.toString()).ok();
+        assertArrayEquals(image(), Files.readAllBytes(copy));
+        assertTrue(w.requests().stream().anyMatch(r -> String.valueOf(WebServer.header(r, "User-Agent")).startsWith("Java-http-client")),
+                w.requests().toString());
         // not trusted: both refuse the connection with libcurl's reason
         String ours = openError(Server.program(), "curl", url);
         String theirs = openError(PluginDiff.NBDKIT, "curl", url);
@@ -247,6 +274,37 @@ class CurlPluginIT extends ItBase {
             assertTrue(r.get("proxy").asBool(), r.toString());
             assertEquals(auth, WebServer.header(r, "Proxy-Authorization"), r.toString());
         }
+    }
+
+    @Test
+    void httpsThroughAProxyIsACONNECTTunnel() throws IOException {
+        Path cert = certificate();
+        WebServer w = web("--tls", cert.toString(), tmp.resolve("key.pem").toString());
+        WebServer proxy = web();
+        String[] args = {"-r", "curl", w.url("/disk.img"), "cainfo=" + cert, "proxy=http://127.0.0.1:" + proxy.port(),
+                "proxy-user=pu", "proxy-password=pp"};
+        assertEquals(SIZE, PluginDiff.assertSameDisk(tmp, args).size());
+        String auth = "Basic " + Base64.getEncoder().encodeToString("pu:pp".getBytes());
+        List<Json> tunnels = proxy.requests();
+        assertFalse(tunnels.isEmpty());
+        for (Json r : tunnels) {
+            assertEquals("CONNECT", r.get("method").asString(), r.toString());
+            assertEquals("127.0.0.1:" + w.port(), r.get("path").asString(), r.toString());
+            assertEquals(auth, WebServer.header(r, "Proxy-Authorization"), r.toString());
+        }
+        // through the tunnel: the origin form, no proxy credentials, as nbdkit (and no User-Agent:
+        // the plugin's own transport, not the JDK's client)
+        for (Json r : w.requests()) {
+            assertFalse(r.get("proxy").asBool(), r.toString());
+            assertEquals(null, WebServer.header(r, "Proxy-Authorization"), r.toString());
+            assertEquals(null, WebServer.header(r, "User-Agent"), r.toString());
+        }
+        // ours kept its tunnels alive: at most connections= of them for a whole copy
+        proxy.clearLog();
+        Server s = unix(args);
+        Cmd.of("nbdcopy", "--connections=4", s.uri(), tmp.resolve("copy").toString()).ok();
+        assertArrayEquals(image(), Files.readAllBytes(tmp.resolve("copy")));
+        assertTrue(proxy.requests().size() <= 4, proxy.requests().toString());
     }
 
     @Test

@@ -21,8 +21,8 @@ import java.util.Locale;
 
 /**
  * {@code curl}: a disk image served over HTTP or HTTPS, nbdkit-curl-plugin(1), with no libcurl and
- * no extra dependency: plain HTTP/1.1 on {@link Http1Transport}, HTTPS and HTTP/2 on the JDK's
- * {@link java.net.http.HttpClient}. The size comes from a HEAD
+ * no extra dependency: HTTP/1.1, plain or over TLS, on {@link Http1Transport}; HTTP/2 (where
+ * {@code http-version=} asks for it) on the JDK's {@link java.net.http.HttpClient}. The size comes from a HEAD
  * request (or, where HEAD fails or gives no length, a one-byte ranged GET); reads are ranged GETs
  * that must be answered 206; writes are PUTs with a {@code Content-Range}. Connections to the web
  * server are a pool shared by every NBD client ({@code connections=}, default 4), as nbdkit 1.34.

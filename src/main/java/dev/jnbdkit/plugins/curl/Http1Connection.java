@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.net.ProtocolException;
 import java.net.http.HttpHeaders;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +15,10 @@ import java.util.TreeMap;
 import java.util.function.IntFunction;
 
 /**
- * One keep-alive HTTP/1.1 connection over a blocking socket, used by one request at a time on
- * the caller's thread. The response body is read from the socket straight into the buffer the
- * caller names (the NBD request's native memory): no intermediate array, no thread hand-off, no
- * garbage per byte. Framing by {@code Content-Length}, {@code Transfer-Encoding: chunked} or the
+ * One keep-alive HTTP/1.1 connection over a blocking socket (plain or TLS: {@link Wire}), used
+ * by one request at a time on the caller's thread. The response body is read from the socket
+ * straight into the buffer the caller names (the NBD request's native memory): no intermediate
+ * array (over TLS, one 16 KiB one after decryption), no thread hand-off, no garbage per byte. Framing by {@code Content-Length}, {@code Transfer-Encoding: chunked} or the
  * end of the connection (RFC 9112 section 6.3); interim 1xx replies are skipped.
  */
 final class Http1Connection implements AutoCloseable {
@@ -28,13 +27,13 @@ final class Http1Connection implements AutoCloseable {
     /** A body nobody wants up to this size is read and dropped, so that the connection stays usable. */
     private static final long DRAIN_LIMIT = 64 * 1024;
 
-    private final SocketChannel channel;
+    private final Wire wire;
     /** Bytes read but not consumed yet, between position and limit. */
     private final ByteBuffer in = ByteBuffer.allocateDirect(16 * 1024).limit(0);
     private boolean reusable = true;
     private boolean received;
 
-    Http1Connection(SocketChannel channel) { this.channel = channel; }
+    Http1Connection(Wire wire) { this.wire = wire; }
 
     /** The connection ended before any byte of the reply (a kept-alive one the server closed while idle). */
     static final class Stale extends IOException {
@@ -45,7 +44,7 @@ final class Http1Connection implements AutoCloseable {
     boolean receivedAny() { return received; }
 
     /** False once the server said it closes, or a body was left unread. */
-    boolean reusable() { return reusable && channel.isOpen(); }
+    boolean reusable() { return reusable && wire.isOpen(); }
 
     /**
      * Sends {@code head} (request line and headers, ending in an empty line) and {@code upload},
@@ -55,8 +54,7 @@ final class Http1Connection implements AutoCloseable {
     Reply exchange(ByteBuffer head, MemorySegment upload, boolean headRequest, IntFunction<MemorySegment> into) throws IOException {
         received = false;
         ByteBuffer[] out = upload == null ? new ByteBuffer[] {head} : new ByteBuffer[] {head, upload.asByteBuffer()};
-        long left = head.remaining() + (upload == null ? 0 : upload.byteSize());
-        while (left > 0) left -= channel.write(out);
+        wire.write(out);
         int status;
         Map<String, List<String>> headers;
         String version;
@@ -139,7 +137,7 @@ final class Http1Connection implements AutoCloseable {
         while (true) {
             if (!in.hasRemaining()) {
                 in.clear();
-                int n = channel.read(in);
+                int n = wire.read(in);
                 in.flip();
                 if (n < 0) return filled;
             }
@@ -167,7 +165,7 @@ final class Http1Connection implements AutoCloseable {
         while (done < n) {
             ByteBuffer dst = target.asSlice(offset + done, Math.min(n - done, Integer.MAX_VALUE)).asByteBuffer();
             while (dst.hasRemaining()) {
-                int r = channel.read(dst);
+                int r = wire.read(dst);
                 if (r < 0) throw truncated();
                 done += r;
             }
@@ -193,7 +191,7 @@ final class Http1Connection implements AutoCloseable {
         in.compact();
         int n;
         try {
-            n = channel.read(in);
+            n = wire.read(in);
         } finally {
             in.flip();
         }
@@ -262,7 +260,7 @@ final class Http1Connection implements AutoCloseable {
     public void close() {
         reusable = false;
         try {
-            channel.close();
+            wire.close();
         } catch (IOException e) {
             // nothing to tell: the connection is gone either way
         }

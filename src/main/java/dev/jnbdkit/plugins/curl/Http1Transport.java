@@ -1,7 +1,10 @@
 package dev.jnbdkit.plugins.curl;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -23,36 +26,64 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 
 /**
- * Plain-text HTTP/1.1 (http:// URLs, directly or through an HTTP proxy) on the caller's thread,
- * over a pool of keep-alive connections per host: what the JDK's HttpClient costs per byte (a
- * heap buffer of garbage per 16 KiB read, copied twice, and two thread hand-offs per request) is
- * most of what a read costs, so the requests that need none of its features (TLS, HTTP/2) skip
- * it. {@code timeout=} bounds the whole request: a timer closes the socket when it runs out.
+ * HTTP/1.1 (http:// directly or through an HTTP proxy, https:// over JSSE's TLS, directly or
+ * through a proxy's CONNECT tunnel) on the
+ * caller's thread, over a pool of keep-alive connections per scheme and host: what the JDK's
+ * HttpClient costs per byte (a heap buffer of garbage per 16 KiB read, copied twice, and two
+ * thread hand-offs per request) is most of what a read costs, so the requests that need none of
+ * its features (HTTP/2) skip it. {@code timeout=} bounds the
+ * whole request, the TLS handshake included: a timer closes the socket when it runs out.
  */
 final class Http1Transport implements AutoCloseable {
     private final long timeoutMillis;
+    /** The TLS side for https://: the context and parameters the JDK's client gets too (TrustSettings). */
+    private final SSLContext tls;
+    private final SSLParameters tlsParameters;
+    private final boolean verifyHost;
     private final Map<String, ConcurrentLinkedDeque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService timer;
     private volatile boolean closed;
 
-    /** {@code timeoutMillis} 0: no limit. */
-    Http1Transport(long timeoutMillis) { this.timeoutMillis = timeoutMillis; }
+    /** {@code timeoutMillis} 0: no limit; plain http:// only. */
+    Http1Transport(long timeoutMillis) { this(timeoutMillis, null, null, false); }
+
+    /** {@code verifyHost}: check the certificate names the host (sslverify=true). */
+    Http1Transport(long timeoutMillis, SSLContext tls, SSLParameters tlsParameters, boolean verifyHost) {
+        this.timeoutMillis = timeoutMillis;
+        this.tls = tls;
+        this.tlsParameters = tlsParameters;
+        this.verifyHost = verifyHost;
+    }
 
     /**
-     * One request to {@code uri} ({@code proxy} null: directly). {@code headers} are sent as
-     * they are, after {@code Host}; {@code upload} is the request body (null: none).
+     * One request to {@code uri} ({@code proxy} null: directly; for https://, through a
+     * CONNECT tunnel). {@code headers} are sent as they are, after {@code Host}, except that
+     * through a tunnel {@code Proxy-Authorization} goes to the proxy's CONNECT and not to the
+     * web server (as libcurl sends proxy-user=); {@code upload} is the request body (null: none).
      */
     Reply exchange(URI uri, InetSocketAddress proxy, String method, List<HeaderLine> headers, MemorySegment upload,
                    IntFunction<MemorySegment> into) throws IOException, TimeoutException {
         long deadline = timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
-        ByteBuffer head = head(uri, proxy != null, method, headers, upload);
-        String key = proxy != null ? "proxy " + proxy.getHostString() + ":" + proxy.getPort()
-                : uri.getHost() + ":" + port(uri);
+        boolean https = uri.getScheme().equalsIgnoreCase("https");
+        if (https && tls == null) throw new IllegalArgumentException("https:// needs a TLS context: " + uri);
+        boolean tunnel = https && proxy != null;
+        List<HeaderLine> toProxy = List.of();
+        if (tunnel) {
+            toProxy = headers.stream().filter(h -> h.named("Proxy-Authorization")).toList();
+            headers = headers.stream().filter(h -> !h.named("Proxy-Authorization")).toList();
+        }
+        ByteBuffer head = head(uri, proxy != null && !tunnel, method, headers, upload);
+        String origin = uri.getHost() + ":" + port(uri);
+        String key = (https ? "https " : "http ") + origin;
+        if (proxy != null) key = (tunnel ? "tunnel " + origin + " via " : "proxy ") + proxy.getHostString() + ":" + proxy.getPort();
         boolean retried = false;
         while (true) {
             Http1Connection c = retried ? null : idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).pollFirst();
             boolean reused = c != null;
-            if (c == null) c = connect(proxy != null ? proxy : InetSocketAddress.createUnresolved(uri.getHost(), port(uri)), deadline);
+            if (c == null) {
+                InetSocketAddress where = proxy != null ? proxy : InetSocketAddress.createUnresolved(uri.getHost(), port(uri));
+                c = connect(where, https ? bare(uri.getHost()) : null, port(uri), tunnel ? connectHead(origin, toProxy) : null, deadline);
+            }
             AtomicBoolean expired = new AtomicBoolean();
             ScheduledFuture<?> alarm = deadline == 0 ? null : alarm(c, expired, deadline);
             boolean ok = false;
@@ -77,7 +108,12 @@ final class Http1Transport implements AutoCloseable {
         }
     }
 
-    private static int port(URI u) { return u.getPort() >= 0 ? u.getPort() : 80; }
+    /** An IPv6 literal without the URL's brackets, as TLS names it. */
+    private static String bare(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static int port(URI u) { return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80; }
 
     /** The request line and headers: the absolute URL as the target when through a proxy (RFC 9112 3.2.2). */
     private static ByteBuffer head(URI uri, boolean viaProxy, String method, List<HeaderLine> headers, MemorySegment upload) {
@@ -97,7 +133,20 @@ final class Http1Transport implements AutoCloseable {
         return ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    private Http1Connection connect(InetSocketAddress where, long deadline) throws IOException, TimeoutException {
+    /** {@code CONNECT host:port} (RFC 9110 9.3.6) with the proxy's credentials. */
+    private static ByteBuffer connectHead(String origin, List<HeaderLine> toProxy) {
+        StringBuilder b = new StringBuilder(128).append("CONNECT ").append(origin).append(" HTTP/1.1\r\nHost: ").append(origin).append("\r\n");
+        for (HeaderLine h : toProxy) b.append(h.name()).append(": ").append(h.value()).append("\r\n");
+        return ByteBuffer.wrap(b.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * A new connection to {@code where}, with TLS to {@code tlsHost}:{@code tlsPort} over it
+     * unless that is null; {@code connect} (not null) first asks the proxy at {@code where} for a
+     * tunnel, within the deadline.
+     */
+    private Http1Connection connect(InetSocketAddress where, String tlsHost, int tlsPort, ByteBuffer connect, long deadline)
+            throws IOException, TimeoutException {
         InetSocketAddress a = new InetSocketAddress(where.getHostString(), where.getPort());
         if (a.isUnresolved()) throw new UnknownHostException(where.getHostString());
         SocketChannel ch = SocketChannel.open();
@@ -110,13 +159,35 @@ final class Http1Transport implements AutoCloseable {
                 if (left <= 0) throw new TimeoutException();
                 ch.socket().connect(a, (int) Math.min(left, Integer.MAX_VALUE));
             }
-            return new Http1Connection(ch);
+            if (connect != null) tunnel(ch, connect, deadline);
+            Wire wire = tlsHost == null ? new Wire.Plain(ch)
+                    : TlsWire.over(ch, tls, tlsParameters, verifyHost, tlsHost, tlsPort);
+            return new Http1Connection(wire);
         } catch (SocketTimeoutException e) {
             ch.close();
             throw new HttpConnectTimeoutException("connect timed out to " + where);
         } catch (IOException | TimeoutException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /**
+     * The proxy's answer to CONNECT: any 2xx opens the tunnel (nothing follows it until the TLS
+     * client speaks first, so no byte of the tunnel is read here); anything else is refused.
+     */
+    private void tunnel(SocketChannel ch, ByteBuffer connect, long deadline) throws IOException, TimeoutException {
+        Http1Connection proxy = new Http1Connection(new Wire.Plain(ch));
+        AtomicBoolean expired = new AtomicBoolean();
+        ScheduledFuture<?> alarm = deadline == 0 ? null : alarm(proxy, expired, deadline);
+        try {
+            int status = proxy.exchange(connect, null, true, null).status();
+            if (status / 100 != 2) throw new ConnectException("CONNECT tunnel failed, response " + status);
+        } catch (IOException e) {
+            if (expired.get()) throw new TimeoutException();
+            throw e;
+        } finally {
+            if (alarm != null) alarm.cancel(false);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.jnbdkit.spi.Errno;
 import dev.jnbdkit.spi.PluginException;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -33,8 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
- * What every NBD connection of the curl plugin shares: the connection pools (plain http:// on
- * {@link Http1Transport}, https:// and HTTP/2 on one {@link HttpClient}), a limit of
+ * What every NBD connection of the curl plugin shares: the connection pools (HTTP/1.1 on
+ * {@link Http1Transport}, over TLS for https://; HTTP/2 on one {@link HttpClient}), a limit of
  * {@code connections=} requests in flight to the web server, the header and
  * cookie scripts, and how one request is made: the headers libcurl would send (Accept, the
  * user agent, Basic authentication, the cookie, the user's headers), redirects followed by hand
@@ -50,9 +51,9 @@ final class HttpSession implements AutoCloseable {
     private final String basicAuth;
     private final String proxyAuth;
     private final ProxySelector proxies;
-    /** The JDK's client: https://, and HTTP/2 where asked for. */
+    /** The JDK's client: HTTP/2 where asked for. */
     private final HttpClient client;
-    /** Plain HTTP/1.1, the hot path of reads from a local or plain web server. */
+    /** HTTP/1.1, plain or over TLS: the hot path of reads. */
     private final Http1Transport http1;
     private final Semaphore slots;
     private final RenewedScript headerScript;
@@ -73,9 +74,10 @@ final class HttpSession implements AutoCloseable {
         if (s.timeoutSeconds > 0) b.connectTimeout(Duration.ofSeconds(s.timeoutSeconds));
         // Also for http:// URLs: a redirect may lead to https://.
         SSLContext ctx = TrustSettings.context(s);
-        b.sslContext(ctx).sslParameters(TrustSettings.parameters(s, ctx));
+        SSLParameters tls = TrustSettings.parameters(s, ctx);
+        b.sslContext(ctx).sslParameters(tls);
         this.client = b.build();
-        this.http1 = new Http1Transport(TimeUnit.SECONDS.toMillis(s.timeoutSeconds));
+        this.http1 = new Http1Transport(TimeUnit.SECONDS.toMillis(s.timeoutSeconds), ctx, tls, s.sslVerify);
         this.slots = new Semaphore(s.connections, true);
         this.headerScript = s.headerScript == null ? null
                 : new RenewedScript("header-script", s.headerScript, s.url, s.headerScriptRenew, s.debugScripts);
@@ -148,11 +150,12 @@ final class HttpSession implements AutoCloseable {
     private static final InetSocketAddress DIRECT = InetSocketAddress.createUnresolved("direct", 0);
 
     /**
-     * Where a plain HTTP/1.1 request to {@code uri} connects: {@link #DIRECT}, an HTTP proxy, or
-     * null where the JDK's client must make it (https://, or HTTP/2 asked for with http-version=2.0).
+     * Where an HTTP/1.1 request to {@code uri} on {@link Http1Transport} connects: {@link #DIRECT}
+     * or an HTTP proxy (a CONNECT tunnel for https://); null where the JDK's client must make it
+     * (HTTP/2 asked for with http-version=2.0 or 2TLS).
      */
     private InetSocketAddress plainProxy(URI uri) {
-        if (!uri.getScheme().equalsIgnoreCase("http") || s.httpVersion.forScheme("http") != HttpClient.Version.HTTP_1_1) return null;
+        if (s.httpVersion.forScheme(uri.getScheme()) != HttpClient.Version.HTTP_1_1) return null;
         Proxy p = proxies.select(uri).getFirst();
         return p.type() == Proxy.Type.DIRECT ? DIRECT : p.type() == Proxy.Type.HTTP ? (InetSocketAddress) p.address() : null;
     }

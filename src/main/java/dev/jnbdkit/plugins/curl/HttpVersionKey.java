@@ -6,11 +6,17 @@ import dev.jnbdkit.spi.PluginException;
 import java.net.http.HttpClient;
 
 /**
- * {@code http-version=}: the values the JDK's client can honour. HTTP/1.0, HTTP/2 with prior
- * knowledge and HTTP/3 are refused (the JDK 25 client speaks none of them).
+ * {@code http-version=}: the values the plugin can honour, HTTP/1.1 on its own transport and
+ * HTTP/2 on the JDK's client. HTTP/1.0, HTTP/2 with prior knowledge and HTTP/3 are refused (the
+ * JDK 25 client speaks none of them).
  */
 enum HttpVersionKey {
-    /** Let the client choose: HTTP/1.1 for http://, HTTP/2 negotiated by ALPN for https://. */
+    /**
+     * Let the client choose (the page's default), and it chooses HTTP/1.1 for http:// and
+     * https:// alike: libcurl would offer HTTP/2 by ALPN on https://, but for one ranged GET per
+     * NBD read over a pool of kept-alive connections HTTP/1.1 gives the same bytes for a fraction
+     * of the CPU (docs/benchmarks.md). {@code 2TLS} or {@code 2.0} asks for HTTP/2.
+     */
     NONE,
     V1_1,
     /** HTTP/2: upgrade from 1.1 on http://, ALPN on https:// (libcurl's 2.0). */
@@ -33,9 +39,9 @@ enum HttpVersionKey {
     HttpClient.Version forScheme(String scheme) {
         boolean tls = scheme.equalsIgnoreCase("https");
         return switch (this) {
-            case V1_1 -> HttpClient.Version.HTTP_1_1;
+            case NONE, V1_1 -> HttpClient.Version.HTTP_1_1;
             case V2 -> HttpClient.Version.HTTP_2;
-            case NONE, V2_TLS -> tls ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;
+            case V2_TLS -> tls ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;
         };
     }
 }

@@ -2,6 +2,11 @@ package dev.jnbdkit.plugins.curl;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -17,6 +22,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,10 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The plain HTTP/1.1 transport against a scripted server on the loopback: each reply framing
+ * The HTTP/1.1 transport against a scripted server on the loopback: each reply framing
  * (Content-Length, chunked, up to the close), interim replies, keep-alive reuse and its limits, a
  * kept connection the server dropped, a body larger than its buffer, the whole-request timeout,
- * and the request bytes it sends (directly and to a proxy).
+ * and the request bytes it sends (directly and to a proxy); over TLS to a server with a
+ * self-signed certificate made by keytool: bodies, reuse, the certificate and host name checks
+ * and {@code sslverify=false}, a dropped kept connection, a handshake that never ends.
  */
 class Http1TransportTest {
     private final Arena arena = Arena.ofConfined();
@@ -48,13 +58,19 @@ class Http1TransportTest {
 
     /** A server that answers each request with the next canned reply; "CLOSE" after a reply drops the connection. */
     private static final class Scripted implements AutoCloseable {
-        final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final ServerSocket socket;
         final ConcurrentLinkedQueue<String> replies = new ConcurrentLinkedQueue<>();
         final List<String> requests = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger accepted = new AtomicInteger();
         final Thread thread;
 
         Scripted(String... replies) throws IOException {
+            this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), replies);
+        }
+
+        /** On {@code socket}: a TLS one makes an https:// server. */
+        Scripted(ServerSocket socket, String... replies) {
+            this.socket = socket;
             this.replies.addAll(List.of(replies));
             thread = Thread.ofVirtual().start(this::serve);
         }
@@ -244,5 +260,197 @@ class Http1TransportTest {
                 null, "GET", List.of(), null, null));
         assertThrows(java.net.UnknownHostException.class, () -> transport.exchange(URI.create("http://no-such-host.invalid/"),
                 null, "GET", List.of(), null, null));
+    }
+
+    // ---- https:// over TLS -------------------------------------------------------------------
+
+    /** A self-signed certificate for 127.0.0.1 only (no DNS name), made by the JDK's keytool. */
+    @TempDir
+    static Path keys;
+
+    private static Path keystore() throws Exception {
+        Path ks = keys.resolve("server.p12");
+        if (Files.exists(ks)) return ks;
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
+                "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+        run(keytool, "-exportcert", "-rfc", "-alias", "server", "-keystore", ks.toString(), "-storepass", "changeit",
+                "-file", keys.resolve("cert.pem").toString());
+        return ks;
+    }
+
+    private static void run(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + out);
+    }
+
+    /** A TLS listener on the loopback with the test certificate. */
+    private static ServerSocket tlsListener() throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore())) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "changeit".toCharArray());
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    /** The transport as the plugin builds it from {@code sslverify=} and {@code cainfo=} (null: the system's CAs). */
+    private static Http1Transport tlsTransport(long timeoutMillis, boolean verify, String cainfo) {
+        CurlSettings s = new CurlSettings();
+        s.sslVerify = verify;
+        s.caInfo = cainfo;
+        SSLContext ctx = TrustSettings.context(s);
+        return new Http1Transport(timeoutMillis, ctx, TrustSettings.parameters(s, ctx), verify);
+    }
+
+    private Reply getTls(String host, MemorySegment into) throws Exception {
+        return transport.exchange(URI.create("https://" + host + ":" + server.port() + "/disk.img"), null, "GET",
+                List.of(new HeaderLine("Range", "bytes=0-4", false)), null, status -> into);
+    }
+
+    @Test
+    void httpsBodiesLandInTheBufferOverOneKeptConnection() throws Exception {
+        String big = "y".repeat(300_000);
+        server = new Scripted(tlsListener(),
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\n\r\nhello",
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: 300000\r\n\r\n" + big,
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+        transport = tlsTransport(0, true, keys.resolve("cert.pem").toString());
+        MemorySegment buf = arena.allocate(300_000);
+        assertEquals(5, getTls("127.0.0.1", buf).body());
+        assertEquals("hello", text(buf, 5));
+        // a body of many TLS records, straight into native memory
+        assertEquals(300_000, getTls("127.0.0.1", buf).body());
+        assertEquals(big, text(buf, 300_000));
+        assertEquals(3, getTls("127.0.0.1", buf).body());
+        assertEquals("abc", text(buf, 3));
+        assertEquals(1, server.accepted.get(), "one kept-alive TLS connection served all three");
+        assertEquals("GET /disk.img HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nRange: bytes=0-4\r\n\r\n",
+                server.requests.getFirst(), "origin form, as for http://");
+    }
+
+    @Test
+    void httpsChecksTheCertificateAndItsNameUnlessSslverifyIsFalse() throws Exception {
+        server = new Scripted(tlsListener(), "HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 204 No Content\r\n\r\n");
+        MemorySegment buf = arena.allocate(8);
+        // trusted, but the certificate names 127.0.0.1 and not localhost: the endpoint check refuses it
+        transport = tlsTransport(0, true, keys.resolve("cert.pem").toString());
+        SSLHandshakeException name = assertThrows(SSLHandshakeException.class, () -> getTls("localhost", buf));
+        assertTrue(String.valueOf(name.getMessage()).contains("localhost"), name.getMessage());
+        transport.close();
+        // a self-signed certificate the system's CAs do not know
+        transport = tlsTransport(0, true, null);
+        assertThrows(SSLHandshakeException.class, () -> getTls("127.0.0.1", buf));
+        transport.close();
+        // sslverify=false: neither the issuer nor the name is checked
+        transport = tlsTransport(0, false, null);
+        assertEquals(204, getTls("localhost", buf).status());
+        assertEquals(204, getTls("localhost", buf).status());
+    }
+
+    @Test
+    void aKeptTlsConnectionTheServerClosedIsRetriedOnceOnANewOne() throws Exception {
+        server = new Scripted(tlsListener(), "HTTP/1.1 206 Partial Content\r\nContent-Length: 1\r\n\r\naCLOSE",
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: 1\r\n\r\nb");
+        transport = tlsTransport(0, false, null);
+        MemorySegment buf = arena.allocate(1);
+        assertEquals(1, getTls("127.0.0.1", buf).body());
+        Thread.sleep(100);
+        assertEquals(1, getTls("127.0.0.1", buf).body());
+        assertEquals("b", text(buf, 1));
+        assertEquals(2, server.accepted.get());
+    }
+
+    @Test
+    void theTimeoutBoundsTheTlsHandshake() throws Exception {
+        // a plain listener that accepts and never answers: the client's hello goes unanswered
+        server = new Scripted("SILENT");
+        transport = tlsTransport(300, false, null);
+        long t = System.nanoTime();
+        assertThrows(TimeoutException.class, () -> getTls("127.0.0.1", arena.allocate(1)));
+        long ms = (System.nanoTime() - t) / 1_000_000;
+        assertTrue(ms >= 250 && ms < 5000, ms + " ms");
+    }
+
+    /**
+     * A CONNECT proxy: records each request head, answers {@code status}, and for a 200 pipes the
+     * connection to 127.0.0.1:{@code target} both ways.
+     */
+    private static final class ConnectProxy implements AutoCloseable {
+        final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+
+        ConnectProxy(int status, int target) throws IOException {
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        Socket client = socket.accept();
+                        Thread.ofVirtual().start(() -> tunnel(client, status, target));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private void tunnel(Socket client, int status, int target) {
+            try (client; Socket server = new Socket(InetAddress.getLoopbackAddress(), target)) {
+                requests.add(Scripted.head(client.getInputStream()));
+                client.getOutputStream().write(("HTTP/1.1 " + status + " Whatever\r\nContent-Length: 0\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                if (status != 200) return;
+                Thread up = Thread.ofVirtual().start(() -> pipe(client, server));
+                pipe(server, client);
+                up.join();
+            } catch (IOException | InterruptedException e) {
+                // either side went away
+            }
+        }
+
+        private static void pipe(Socket from, Socket to) {
+            try {
+                from.getInputStream().transferTo(to.getOutputStream());
+                to.shutdownOutput();
+            } catch (IOException e) {
+                // closed
+            }
+        }
+
+        int port() { return socket.getLocalPort(); }
+
+        @Override public void close() throws IOException { socket.close(); }
+    }
+
+    @Test
+    void httpsThroughAProxyGoesThroughACONNECTTunnel() throws Exception {
+        server = new Scripted(tlsListener(), "HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\n\r\nhello",
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\n\r\nworld");
+        transport = tlsTransport(0, true, keys.resolve("cert.pem").toString());
+        MemorySegment buf = arena.allocate(5);
+        List<HeaderLine> headers = List.of(new HeaderLine("Proxy-Authorization", "Basic cHU6cHA=", false),
+                new HeaderLine("Range", "bytes=0-4", false));
+        URI uri = URI.create("https://127.0.0.1:" + server.port() + "/disk.img");
+        try (ConnectProxy proxy = new ConnectProxy(200, server.port())) {
+            InetSocketAddress via = InetSocketAddress.createUnresolved("127.0.0.1", proxy.port());
+            assertEquals(5, transport.exchange(uri, via, "GET", headers, null, status -> buf).body());
+            assertEquals("hello", text(buf, 5));
+            assertEquals(5, transport.exchange(uri, via, "GET", headers, null, status -> buf).body());
+            assertEquals("world", text(buf, 5));
+            assertEquals(List.of("CONNECT 127.0.0.1:" + server.port() + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                    + "\r\nProxy-Authorization: Basic cHU6cHA=\r\n\r\n"), proxy.requests, "one tunnel, kept alive; the credentials go to the proxy");
+            assertEquals("GET /disk.img HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nRange: bytes=0-4\r\n\r\n",
+                    server.requests.getFirst(), "and not to the web server, which sees the origin form");
+        }
+        try (ConnectProxy refusing = new ConnectProxy(407, server.port())) {
+            InetSocketAddress via = InetSocketAddress.createUnresolved("127.0.0.1", refusing.port());
+            java.net.ConnectException e = assertThrows(java.net.ConnectException.class,
+                    () -> transport.exchange(URI.create("https://127.0.0.1:1/x"), via, "GET", headers, null, null));
+            assertEquals("CONNECT tunnel failed, response 407", e.getMessage());
+        }
     }
 }
