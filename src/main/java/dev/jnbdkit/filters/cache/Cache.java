@@ -167,9 +167,17 @@ final class Cache implements AutoCloseable {
         /** Changes whole blocks [first, end), the disk's [wholeFrom, wholeTo) (room made). */
         abstract void whole(Next next, long wholeFrom, long wholeTo, long first, long end);
 
-        /** The whole blocks [first, end) now hold the change: cached, clean or dirty, used. */
-        final void wholeDone(long first, long end) {
+        /**
+         * Counts the whole blocks [first, end) as cached before their data is written: requests
+         * making room meanwhile must see them (counted only afterwards, nbdcopy's 16 requests in
+         * flight each found the cache empty and none reclaimed).
+         */
+        final void admit(long first, long end) {
             for (long k = first; k < end; k++) if (states.get(k) == NOT_CACHED) insert(k);
+        }
+
+        /** The whole blocks [first, end) now hold the change: clean or dirty, just used. */
+        final void settle(long first, long end) {
             states.setRange(first, end, through ? CLEAN : DIRTY);
             if (lru != null) lru.touch(first, end);
         }
@@ -201,9 +209,10 @@ final class Cache implements AutoCloseable {
 
         @Override
         void whole(Next next, long wholeFrom, long wholeTo, long first, long end) {
+            admit(first, end);
             store.write(buf.segment().asSlice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom);
             if (through) next.pwrite(buf.slice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom, fua);
-            wholeDone(first, end);
+            settle(first, end);
         }
     }
 
@@ -226,9 +235,10 @@ final class Cache implements AutoCloseable {
 
         @Override
         void whole(Next next, long wholeFrom, long wholeTo, long first, long end) {
+            admit(first, end);
             store.zero(wholeFrom, wholeTo - wholeFrom);
             if (through) zeroPlugin(next, wholeTo - wholeFrom, wholeFrom, mayTrim | fua);
-            wholeDone(first, end);
+            settle(first, end);
         }
     }
 
