@@ -14,9 +14,6 @@ import java.util.regex.Pattern;
  * must differ (program name, connection numbers, the random {@code $tmpdir}) are normalised.
  */
 abstract class ScriptPluginItBase extends ItBase {
-    /** Debian's nbdkit 1.32, the reference. */
-    static final String NBDKIT = "/usr/bin/nbdkit";
-
     private int pairs;
 
     static Path script(String name) {
@@ -36,17 +33,9 @@ abstract class ScriptPluginItBase extends ItBase {
     }
 
     static List<String> nbdkitArgv(Path socket, String... args) {
-        List<String> a = new ArrayList<>(List.of(NBDKIT, "-f", "-U", socket.toString()));
+        List<String> a = new ArrayList<>(List.of(Server.Impl.NBDKIT.command(), "-f", "-U", socket.toString()));
         a.addAll(List.of(args));
         return a;
-    }
-
-    /** Runs nbdkit itself to completion with these arguments. */
-    static Cmd.Result runNbdkit(String... args) {
-        List<String> a = new ArrayList<>();
-        a.add(NBDKIT);
-        a.addAll(List.of(args));
-        return Cmd.of(a).inheritPath().run();
     }
 
     private static final Pattern TMPDIR = Pattern.compile("/tmp/nbdkit[A-Za-z0-9]{6}");
