@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -58,13 +59,21 @@ final class Differential {
      * that message.
      */
     static String assertSameRefusal(Map<String, String> env, List<String> args) {
+        return assertSameRefusal(env, UnaryOperator.identity(), args);
+    }
+
+    /**
+     * {@link #assertSameRefusal(Map, List)} with {@code mask} applied to both messages first, for
+     * parts that carry no meaning and must differ (a random temporary directory's name).
+     */
+    static String assertSameRefusal(Map<String, String> env, UnaryOperator<String> mask, List<String> args) {
         List<String> argv = new ArrayList<>(List.of("-f", "-U", "-"));
         argv.addAll(args);
         argv.add("--run");
         argv.add("true");
         Map<Impl, Cmd.Result> r = both(env, argv);
-        String ours = message(r.get(Impl.JNBDKIT).exit(1).err());
-        String theirs = message(r.get(Impl.NBDKIT).exit(1).err());
+        String ours = mask.apply(message(r.get(Impl.JNBDKIT).exit(1).err()));
+        String theirs = mask.apply(message(r.get(Impl.NBDKIT).exit(1).err()));
         assertEquals(theirs, ours, "jnbdkit and nbdkit refuse " + String.join(" ", args) + " differently");
         return ours;
     }

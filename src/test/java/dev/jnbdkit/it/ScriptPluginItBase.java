@@ -41,9 +41,12 @@ abstract class ScriptPluginItBase extends ItBase {
     private static final Pattern TMPDIR = Pattern.compile("/tmp/nbdkit[A-Za-z0-9]{6}");
     private static final Pattern CONNECTION = Pattern.compile("^(j?nbdkit): ([a-z]+)\\[\\d+\\]: ", Pattern.MULTILINE);
 
+    /** The random {@code $tmpdir} of the sh and eval plugins, as "$tmpdir". */
+    static String maskTmpdir(String text) { return TMPDIR.matcher(text).replaceAll("\\$tmpdir"); }
+
     /** A log or message with the differences that carry no meaning taken out. */
     static String normalize(String log) {
-        String s = TMPDIR.matcher(log).replaceAll("\\$tmpdir");
+        String s = maskTmpdir(log);
         s = CONNECTION.matcher(s).replaceAll("$1: $2: ");
         return s.replaceAll("(?m)^jnbdkit: ", "nbdkit: ");
     }
