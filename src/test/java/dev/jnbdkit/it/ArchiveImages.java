@@ -77,13 +77,6 @@ final class ArchiveImages {
         return tar;
     }
 
-    static String sha256(Path p) {
-        try {
-            return FilterItBase.hex(FilterItBase.sha256(Files.readAllBytes(p)));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
 
     /** A copy of {@code p} with {@code n} bytes at {@code at} inverted. */
     static Path damaged(Path p, String name, long at, int n) {

@@ -156,7 +156,7 @@ class BlocksizeFiltersIT extends ItBase {
             }
             assertEquals(maps.get(1), maps.get(0), mb);
         }
-        assertEquals(map(Differential.NBDKIT, "--filter=blocksize", "memory", "1M", "minblock=4k"),
+        assertEquals(map(Server.NBDKIT, "--filter=blocksize", "memory", "1M", "minblock=4k"),
                 map(Server.program(), "--filter=blocksize", "memory", "1M", "minblock=4k"));
     }
 
@@ -250,16 +250,9 @@ class BlocksizeFiltersIT extends ItBase {
                 {"--filter=blocksize-policy", "blocksize-preferred=64k", "blocksize-maximum=4k"},
         };
         for (String[] c : cases) {
-            List<String> msgs = new ArrayList<>();
-            for (String server : Differential.servers()) {
-                List<String> a = new ArrayList<>(List.of(c[0], "memory", "1M"));
-                a.addAll(List.of(c).subList(1, c.length));
-                a.addAll(List.of("-U", tmp.resolve("bad" + msgs.size()).toString(), "--run", "true"));
-                Cmd.Result r = Differential.run(server, a.toArray(String[]::new));
-                assertEquals(1, r.exit(), r.toString());
-                msgs.add(Differential.unprefixed(r.err()));
-            }
-            assertEquals(msgs.get(1), msgs.get(0), String.join(" ", c));
+            List<String> a = new ArrayList<>(List.of(c[0], "memory", "1M"));
+            a.addAll(List.of(c).subList(1, c.length));
+            Differential.assertSameRefusal(a);
         }
     }
 }

@@ -39,7 +39,7 @@ class CacheExtentsFilterIT extends ItBase {
     void helpShowsTheFilterAsNbdkit() {
         String ours = runServer("--filter=cacheextents", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: cacheextents (nbdkit cacheextents filter)\n"), ours);
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=cacheextents", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=cacheextents", "memory", "1M", "--help").ok().out();
         assertEquals(CowFilterIT.filterHelp(theirs, "cacheextents"), CowFilterIT.filterHelp(ours, "cacheextents"));
     }
 
@@ -58,8 +58,8 @@ class CacheExtentsFilterIT extends ItBase {
         Path img = fragmented();
         String plain = pluginExtentCalls(Server.program(), List.of(), img);
         String cached = pluginExtentCalls(Server.program(), List.of("--filter=cacheextents"), img);
-        assertEquals(pluginExtentCalls(Differential.NBDKIT, List.of(), img), plain);
-        assertEquals(pluginExtentCalls(Differential.NBDKIT, List.of("--filter=cacheextents"), img), cached);
+        assertEquals(pluginExtentCalls(Server.NBDKIT, List.of(), img), plain);
+        assertEquals(pluginExtentCalls(Server.NBDKIT, List.of("--filter=cacheextents"), img), cached);
         assertTrue(cached.startsWith("1 plugin calls\n"), cached);
         assertTrue(plain.startsWith("42 plugin calls\n"), plain);
         assertEquals(plain.substring(plain.indexOf('\n')), cached.substring(cached.indexOf('\n')), "the same map");
@@ -81,7 +81,7 @@ class CacheExtentsFilterIT extends ItBase {
     void debugFlagTellsWhatTheCacheDoesAsNbdkit() {
         Path img = fragmented();
         List<String> ours = cacheDebug(Server.program(), img);
-        assertEquals(cacheDebug(Differential.NBDKIT, img), ours);
+        assertEquals(cacheDebug(Server.NBDKIT, img), ours);
         assertTrue(ours.contains("cacheextents: cache miss") && ours.contains("cacheextents: returning from cache"),
                 String.join("\n", ours));
     }

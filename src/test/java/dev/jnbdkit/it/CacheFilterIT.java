@@ -46,7 +46,7 @@ class CacheFilterIT extends ItBase {
     @Test
     void helpShowsTheFilterAndItsParametersAsNbdkit() {
         String ours = runServer("--filter=cache", "memory", "1M", "--help").ok().out();
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=cache", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=cache", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: cache (nbdkit caching filter)\n"), ours);
         assertEquals(CowFilterIT.filterHelp(theirs, "cache"), CowFilterIT.filterHelp(ours, "cache"));
     }
@@ -63,7 +63,7 @@ class CacheFilterIT extends ItBase {
     void badParameterExitsOneWithNbdkitsMessage(String params) {
         List<String> args = cache("memory", "1M");
         args.addAll(List.of(params.split(" ")));
-        String err = Differential.sameStartError(NO_ENV, args);
+        String err = Differential.assertSameRefusal(NO_ENV, args);
         assertFalse(err.isBlank(), "no error message");
     }
 
@@ -78,7 +78,7 @@ class CacheFilterIT extends ItBase {
 
     @Test
     void unusableTmpdirFailsAtStartAsNbdkit() {
-        String err = Differential.sameStartError(Map.of("TMPDIR", "/nonexistent-tmpdir"), cache("memory", "1M"));
+        String err = Differential.assertSameRefusal(Map.of("TMPDIR", "/nonexistent-tmpdir"), cache("memory", "1M"));
         assertEquals("error: mkostemp: /nonexistent-tmpdir: No such file or directory\n", err);
     }
 
@@ -88,7 +88,7 @@ class CacheFilterIT extends ItBase {
     private String sameOpsOnFreshDisk(List<String> before, List<String> after, String... ops) {
         Path a = disk("a.img"), b = disk("b.img");
         String ours = Differential.ops(tmp, Server.program(), NO_ENV, with(before, a, after), sub(ops, a));
-        String theirs = Differential.ops(tmp, Differential.NBDKIT, NO_ENV, with(before, b, after), sub(ops, b));
+        String theirs = Differential.ops(tmp, Server.NBDKIT, NO_ENV, with(before, b, after), sub(ops, b));
         assertEquals(theirs.replace(b.toString(), "DISK"), ours.replace(a.toString(), "DISK"),
                 "the same operations under nbdkit and " + Server.program() + " " + before + " DISK " + after);
         return ours.replace(a.toString(), "DISK");
@@ -181,7 +181,7 @@ class CacheFilterIT extends ItBase {
         String script = Clients.PYTHON + " -c 'import nbd,sys,errno; h=nbd.NBD(); h.connect_uri(sys.argv[1])\n"
                 + "try:\n  h.zero(65536, 0, nbd.CMD_FLAG_FAST_ZERO); print(\"done\")\n"
                 + "except nbd.Error as e: print(\"ENOTSUP\" if e.errno == errno.ENOTSUP else e.errno)' \"$uri\"";
-        for (String program : List.of(Server.program(), Differential.NBDKIT)) {
+        for (String program : List.of(Server.program(), Server.NBDKIT)) {
             assertEquals("ENOTSUP\n", Differential.captive(program, NO_ENV, cache("memory", "1M"), script).out(), program);
         }
     }

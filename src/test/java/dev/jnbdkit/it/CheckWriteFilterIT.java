@@ -20,7 +20,7 @@ class CheckWriteFilterIT extends ItBase {
     void helpShowsTheFilterAsNbdkit() {
         String ours = runServer("--filter=checkwrite", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: checkwrite (nbdkit checkwrite filter)\n"), ours);
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=checkwrite", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=checkwrite", "memory", "1M", "--help").ok().out();
         assertEquals(CowFilterIT.filterHelp(theirs, "checkwrite"), CowFilterIT.filterHelp(ours, "checkwrite"));
     }
 
@@ -40,7 +40,7 @@ class CheckWriteFilterIT extends ItBase {
                 + "try:\n  h.zero(10, 0, nbd.CMD_FLAG_FAST_ZERO)\nexcept nbd.Error as e:\n  print(e.errno)\n' \"$uri\"";
         Clients.requirePythonNbd();
         Cmd.Result ours = Differential.captive(Server.program(), NO_ENV, DATA, script);
-        Cmd.Result theirs = Differential.captive(Differential.NBDKIT, NO_ENV, DATA, script);
+        Cmd.Result theirs = Differential.captive(Server.NBDKIT, NO_ENV, DATA, script);
         assertEquals("ENOTSUP\n", ours.out());
         assertEquals(theirs.out(), ours.out());
         assertEquals(theirs.err().contains("error:"), ours.err().contains("error:"), ours.err());
@@ -51,7 +51,7 @@ class CheckWriteFilterIT extends ItBase {
         String script = Clients.PYTHON + " " + Differential.opsScript(tmp) + " \"$uri\" w:0:1:1 t:32768:1";
         Clients.requirePythonNbd();
         List<String> ours = errorLines(Differential.captive(Server.program(), NO_ENV, DATA, script).err());
-        assertEquals(errorLines(Differential.captive(Differential.NBDKIT, NO_ENV, DATA, script).err()), ours);
+        assertEquals(errorLines(Differential.captive(Server.NBDKIT, NO_ENV, DATA, script).err()), ours);
         assertEquals(List.of("error: data written does not match expected", "error: data written does not match expected"), ours);
     }
 
@@ -66,7 +66,7 @@ class CheckWriteFilterIT extends ItBase {
         new java.util.Random(7).nextBytes(b);
         java.util.Arrays.fill(b, 1 << 20, 3 << 20, (byte) 0);
         java.nio.file.Files.write(img, b);
-        for (String program : List.of(Server.program(), Differential.NBDKIT)) {
+        for (String program : List.of(Server.program(), Server.NBDKIT)) {
             Differential.captive(program, NO_ENV, List.of("--filter=checkwrite", "file", img.toString()),
                     "nbdcopy \"$uri\" \"$uri\" && qemu-img convert -n -f raw -O raw \"$nbd\" \"$nbd\"");
             // A copy from elsewhere that differs is caught: nbdcopy fails.

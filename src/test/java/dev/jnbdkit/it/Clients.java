@@ -11,6 +11,7 @@ import java.util.Map;
 public final class Clients {
     static final Map<String, String> PACKAGES = Map.ofEntries(
             Map.entry("nbdinfo", "libnbd-bin"),
+            Map.entry("nbdkit", "nbdkit"),
             Map.entry("nbdcopy", "libnbd-bin"),
             Map.entry("nbdsh", "libnbd-bin + python3-libnbd"),
             Map.entry("qemu-img", "qemu-utils"),

@@ -73,7 +73,7 @@ class CowFilterIT extends ItBase {
     @Test
     void helpShowsTheFilterAndItsParametersAsNbdkit() {
         String ours = runServer("--filter=cow", "memory", "1M", "--help").ok().out();
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=cow", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=cow", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: cow (nbdkit copy-on-write (COW) filter)\n"), ours);
         assertEquals(filterHelp(theirs, "cow"), filterHelp(ours, "cow"));
     }
@@ -96,7 +96,7 @@ class CowFilterIT extends ItBase {
             "cow-block-size=8G", "cow-block-size=abc", "cow-block-size=", "cow-on-cache=maybe", "cow-on-read=maybe",
             "cow-on-read=relative/path"})
     void badParameterExitsOneWithNbdkitsMessage(String param) {
-        String err = Differential.sameStartError(NO_ENV, cow("memory", "1M", param));
+        String err = Differential.assertSameRefusal(NO_ENV, cow("memory", "1M", param));
         assertFalse(err.isBlank(), "no error message");
     }
 
@@ -110,7 +110,7 @@ class CowFilterIT extends ItBase {
 
     @Test
     void unusableTmpdirFailsAtStartAsNbdkit() {
-        String err = Differential.sameStartError(Map.of("TMPDIR", "/nonexistent-tmpdir"), cow("memory", "1M"));
+        String err = Differential.assertSameRefusal(Map.of("TMPDIR", "/nonexistent-tmpdir"), cow("memory", "1M"));
         assertEquals("error: mkostemp: /nonexistent-tmpdir: No such file or directory\n", err);
     }
 
@@ -196,7 +196,7 @@ class CowFilterIT extends ItBase {
     @Test
     void overlayIsAnUnlinkedSparseFileInTmpdir() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("overlay-dir"));
-        for (String program : List.of(Server.program(), Differential.NBDKIT)) {
+        for (String program : List.of(Server.program(), Server.NBDKIT)) {
             Path sock = sock(Path.of(program).getFileName() + ".sock");
             List<String> argv = new ArrayList<>(List.of("/usr/bin/env", "TMPDIR=" + dir, program, "-f", "-U",
                     sock.toString(), "--filter=cow", "memory", "1G"));

@@ -57,7 +57,7 @@ class CurlPluginIT extends ItBase {
         WebServer w = web();
         PluginDiff.Seen seen = PluginDiff.assertSameDisk(tmp, "-r", "curl", w.url("/disk.img"));
         assertEquals(SIZE, seen.size());
-        assertEquals(PluginDiff.sha256(site.resolve("disk.img")), seen.sha256());
+        assertEquals(Differential.sha256(site.resolve("disk.img")), seen.sha256());
         // the magic key and url= are the same thing; a redirect chain ends at the same disk
         PluginDiff.assertSameDisk(tmp, "curl", "url=" + w.url("/redirect/3/disk.img"));
         w.clearLog();
@@ -117,7 +117,7 @@ class CurlPluginIT extends ItBase {
                 w.requests().toString());
         // not trusted: both refuse the connection with libcurl's reason
         String ours = openError(Server.program(), "curl", url);
-        String theirs = openError(PluginDiff.NBDKIT, "curl", url);
+        String theirs = openError(Server.NBDKIT, "curl", url);
         assertEquals(theirs, ours);
         assertTrue(ours.contains("SSL peer certificate or SSH remote key was not OK")
                 || ours.contains("SSL certificate problem"), ours);
@@ -150,7 +150,7 @@ class CurlPluginIT extends ItBase {
         WebServer w = web("--no-head");
         Server s = unix("-r", "curl", w.url("/disk.img"));
         assertEquals(String.valueOf(SIZE), Cmd.of("nbdinfo", "--size", s.uri()).ok().out().strip());
-        assertTrue(openError(PluginDiff.NBDKIT, "curl", w.url("/disk.img")).contains("HTTP response code said error"));
+        assertTrue(openError(Server.NBDKIT, "curl", w.url("/disk.img")).contains("HTTP response code said error"));
     }
 
     // ---- errors ---------------------------------------------------------------------------
@@ -172,7 +172,7 @@ class CurlPluginIT extends ItBase {
         };
         for (String[] c : cases) {
             String ours = openError(Server.program(), c);
-            String theirs = openError(PluginDiff.NBDKIT, c);
+            String theirs = openError(Server.NBDKIT, c);
             assertEquals(theirs, ours, "open errors differ for " + List.of(c));
             assertFalse(ours.isBlank(), List.of(c).toString());
         }
@@ -180,17 +180,17 @@ class CurlPluginIT extends ItBase {
 
     @Test
     void badParametersAsNbdkit() {
-        PluginDiff.assertSameRefusal("curl");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "timeout=-1");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "timeout=abc");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "sslverify=maybe");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "followlocation=maybe");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "header=X-A: 1", "header-script=true");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "cookie=a=b", "cookie-script=true");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "header-script-renew=10");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "cookie-script-renew=10");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "nosuchkey=1");
-        PluginDiff.assertSameRefusal("curl", "http://127.0.0.1/x", "password=+" + tmp.resolve("nonexistent"));
+        Differential.assertSameRefusal("curl");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "timeout=-1");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "timeout=abc");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "sslverify=maybe");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "followlocation=maybe");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "header=X-A: 1", "header-script=true");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "cookie=a=b", "cookie-script=true");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "header-script-renew=10");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "cookie-script-renew=10");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "nosuchkey=1");
+        Differential.assertSameRefusal("curl", "http://127.0.0.1/x", "password=+" + tmp.resolve("nonexistent"));
     }
 
     @Test
@@ -213,7 +213,7 @@ class CurlPluginIT extends ItBase {
         WebServer w = web();
         String[] args = {"-r", "curl", w.url("/auth/disk.img"), "user=user", "password=+" + pw,
                 "header=X-Test: hello", "header=X-Empty;", "header=Accept:", "cookie=a=1; b=2", "user-agent=jnbdkit-test/1"};
-        List<String> theirs = sentHeaders(w, PluginDiff.NBDKIT, args);
+        List<String> theirs = sentHeaders(w, Server.NBDKIT, args);
         List<String> ours = sentHeaders(w, Server.program(), args);
         // nbdkit 1.32 asks for one byte more than it reads (bytes=8192-12288 for 4096 bytes at 8192);
         // the range is inclusive (RFC 9110), so jnbdkit asks for exactly the request
@@ -224,7 +224,7 @@ class CurlPluginIT extends ItBase {
         assertTrue(ours.contains("x-test: hello") && ours.contains("x-empty: ") && ours.contains("cookie: a=1; b=2"), ours.toString());
         assertFalse(ours.stream().anyMatch(h -> h.startsWith("accept:")), ours.toString());
         // nothing given: the same headers as nbdkit (no User-Agent of the JDK's client)
-        List<String> plainTheirs = sentHeaders(w, PluginDiff.NBDKIT, "-r", "curl", w.url("/disk.img"));
+        List<String> plainTheirs = sentHeaders(w, Server.NBDKIT, "-r", "curl", w.url("/disk.img"));
         List<String> plainOurs = sentHeaders(w, Server.program(), "-r", "curl", w.url("/disk.img"));
         assertTrue(plainTheirs.remove("range: bytes=8192-12288") && plainOurs.remove("range: bytes=8192-12287"), plainOurs.toString());
         assertEquals(plainTheirs, plainOurs);
@@ -240,7 +240,7 @@ class CurlPluginIT extends ItBase {
         String[] args = {"-r", "curl", w.url("/disk.img"),
                 "header-script=echo \"X-Iteration: $iteration\"; echo \"X-Url: $url\"", "header-script-renew=1",
                 "cookie-script=echo \"it=$iteration\"", "cookie-script-renew=1"};
-        for (String program : List.of(PluginDiff.NBDKIT, Server.program())) {
+        for (String program : List.of(Server.NBDKIT, Server.program())) {
             w.clearLog();
             Path sock = tmp.resolve("s-" + System.nanoTime());
             List<String> argv = new ArrayList<>(List.of(program, "-f", "-U", sock.toString()));
@@ -352,7 +352,7 @@ class CurlPluginIT extends ItBase {
         Cmd.of("nbdinfo", "--size", s.uri()).fails();
         s.stop();
         StringBuilder out = new StringBuilder();
-        for (String line : PluginDiff.normalize(s.stderr()).split("\n")) {
+        for (String line : Differential.untagged(s.stderr()).split("\n")) {
             // nbdkit sometimes also logs its failed handshake with the departed client
             if (!line.startsWith("error: ") || line.contains("handshake") || line.contains("conn->")) continue;
             String[] parts = line.split(": ");

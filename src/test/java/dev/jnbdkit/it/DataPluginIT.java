@@ -77,7 +77,7 @@ class DataPluginIT extends ItBase {
 
     @Test
     void environmentVariablesAreData() {
-        for (String program : new String[] {Server.program(), PluginDiff.NBDKIT}) {
+        for (String program : new String[] {Server.program(), Server.NBDKIT}) {
             Cmd.Result r = Cmd.of(program, "-U", "-", "data", "$pattern*2", "--run", "nbdcopy \"$uri\" - | od -An -tx1")
                     .inheritPath().env("pattern", "0x55 0xAA").ok();
             assertEquals("55 aa 55 aa", r.out().strip(), program);
@@ -91,17 +91,17 @@ class DataPluginIT extends ItBase {
             "(1 2)[5:]", "(1 2)[1:0]", "$nonexist", "@^3", "1 2 3 @^-2", "1*-1", "<(exit 1)",
     })
     void badDataIsRefusedAsNbdkitDoes(String data) {
-        PluginDiff.assertSameRefusal("data", data);
+        Differential.assertSameRefusal("data", data);
     }
 
     @Test
     void badParametersAreRefusedAsNbdkitDoes() {
         assertEquals("error: raw|base64|data parameter must be specified exactly once\n",
-                PluginDiff.assertSameRefusal("data", "raw=abc", "base64=YQ=="));
-        PluginDiff.assertSameRefusal("data");
-        PluginDiff.assertSameRefusal("data", "data=1", "data=2");
-        PluginDiff.assertSameRefusal("data", "base64=!!");
-        PluginDiff.assertSameRefusal("data", "1", "allocator=foo");
+                Differential.assertSameRefusal("data", "raw=abc", "base64=YQ=="));
+        Differential.assertSameRefusal("data");
+        Differential.assertSameRefusal("data", "data=1", "data=2");
+        Differential.assertSameRefusal("data", "base64=!!");
+        Differential.assertSameRefusal("data", "1", "allocator=foo");
     }
 
     @Test
@@ -142,7 +142,7 @@ class DataPluginIT extends ItBase {
                 "max_thread_model=parallel", "data_base64=yes"}) {
             assertTrue(dump.lines().anyMatch(line::equals), "--dump-plugin lacks " + line + "\n" + dump);
         }
-        String theirs = Cmd.of(PluginDiff.NBDKIT, "data", "--dump-plugin").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "data", "--dump-plugin").ok().out();
         for (String key : new String[] {"name=", "magic_config_key=", "thread_model=", "max_thread_model="}) {
             assertEquals(theirs.lines().filter(l -> l.startsWith(key)).toList(),
                     dump.lines().filter(l -> l.startsWith(key)).toList(), key);

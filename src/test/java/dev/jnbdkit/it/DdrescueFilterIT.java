@@ -42,7 +42,7 @@ class DdrescueFilterIT extends ItBase {
     void helpShowsTheFilterAsNbdkit() {
         String ours = runServer("--filter=ddrescue", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: ddrescue (nbdkit ddrescue mapfile filter)\n"), ours);
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=ddrescue", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=ddrescue", "memory", "1M", "--help").ok().out();
         assertEquals(CowFilterIT.filterHelp(theirs, "ddrescue"), CowFilterIT.filterHelp(ours, "ddrescue"));
     }
 
@@ -79,7 +79,7 @@ class DdrescueFilterIT extends ItBase {
 
     @Test
     void missingMapfileFailsAsNbdkit() {
-        assertTrue(Differential.sameStartError(NO_ENV, List.of("--filter=ddrescue", "memory", "1M",
+        assertTrue(Differential.assertSameRefusal(NO_ENV, List.of("--filter=ddrescue", "memory", "1M",
                 "ddrescue-mapfile=" + tmp.resolve("none"))).contains("ddrescue: fopen: No such file or directory"));
     }
 }

@@ -32,14 +32,6 @@ class Ext2FilterIT extends FilterItBase {
         return img;
     }
 
-    static String sha(Path p) {
-        try {
-            return hex(sha256(Files.readAllBytes(p)));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
-
     /** The ext2-exports.py report of each name, from one server with ext2file=exportname. */
     static String exports(Server s, List<String> names) {
         List<String> a = new ArrayList<>(List.of(s.socket().toString()));
@@ -58,7 +50,7 @@ class Ext2FilterIT extends FilterItBase {
             String out = same(args("--filter=ext2", "file", img.toString(), "ext2file=exportname"), s -> exports(s, FILES));
             for (String f : FILES) {
                 Path src = tree.resolve(f);
-                String want = f + " " + src.toFile().length() + " " + sha(src) + " ro=0 flush=1 fua=1 trim=0 zero=1 multi=0 cache=1 df=1";
+                String want = f + " " + src.toFile().length() + " " + Differential.sha256(src) + " ro=0 flush=1 fua=1 trim=0 zero=1 multi=0 cache=1 df=1";
                 assertTrue(out.contains(want + "\n"), type + ": " + want + "\n" + out);
             }
         }
@@ -78,10 +70,10 @@ class Ext2FilterIT extends FilterItBase {
             String out = same(args("--filter=ext2", "-r", "file", img.toString(), "ext2file=" + f), s -> {
                 Path copy = tmp.resolve("copy-" + s.socket().getFileName());
                 Cmd.of("nbdcopy", "--no-extents", s.uri(), copy.toString()).ok();
-                return sha(copy) + "\n" + info(s);
+                return Differential.sha256(copy) + "\n" + info(s);
             });
             Path src = f.equals("/big.bin") ? big : tree.resolve(f.substring(1));
-            assertTrue(out.startsWith(sha(src) + "\n"), f + "\n" + out);
+            assertTrue(out.startsWith(Differential.sha256(src) + "\n"), f + "\n" + out);
             assertTrue(out.contains("\"is_read_only\": true"), out);
         }
         // qemu-img reads it as a raw disk (jnbdkit only: qemu-img convert follows block status,
@@ -90,7 +82,7 @@ class Ext2FilterIT extends FilterItBase {
         Path out = tmp.resolve("qemu-img-copy");
         Cmd.of("qemu-img", "convert", "-f", "raw", "-O", "raw", s.uri(), out.toString()).ok();
         s.stop();
-        assertEquals(sha(tree.resolve("sparse.bin")), sha(out));
+        assertEquals(Differential.sha256(tree.resolve("sparse.bin")), Differential.sha256(out));
     }
 
     /**
@@ -108,7 +100,7 @@ class Ext2FilterIT extends FilterItBase {
         Path copy = tmp.resolve("sparse-copy");
         Cmd.of("nbdcopy", s.uri(), copy.toString()).ok();
         s.stop();
-        assertEquals(sha(tree.resolve("sparse.bin")), sha(copy));
+        assertEquals(Differential.sha256(tree.resolve("sparse.bin")), Differential.sha256(copy));
         // the islands (Images.standardTree): i*200000+5000, 7000+i*100 bytes, in blocks of 1 KiB
         // (mke2fs's "small" filesystem type, under 512 MiB)
         StringBuilder want = new StringBuilder();
@@ -276,7 +268,7 @@ class Ext2FilterIT extends FilterItBase {
         Images.sparse(tree.resolve("sp"), 1 << 20);
         Path img = Images.mkfs(tmp.resolve("u.img"), "ext4", tree, "16M");
         Cmd.of("debugfs", "-w", "-R", "fallocate /sp 10 20", img.toString()).ok();
-        String zeros = hex(sha256(new byte[1 << 20]));
+        String zeros = Differential.sha256(new byte[1 << 20]);
         String read = same(args("--filter=ext2", "-r", "file", img.toString(), "ext2file=exportname"), s -> exports(s, List.of("sp")));
         assertTrue(read.startsWith("sp " + (1 << 20) + " " + zeros + " "), read);
         Server s = start(Impl.JNBDKIT, args("--filter=ext2", "-r", "file", img.toString(), "ext2file=/sp"));
@@ -333,7 +325,7 @@ class Ext2FilterIT extends FilterItBase {
         Path img = Images.mkfs(tmp.resolve("inline.img"), "ext4", tree, "8M", "-O", "inline_data");
         String out = same(args("--filter=ext2", "-r", "file", img.toString(), "ext2file=exportname"),
                 s -> exports(s, List.of("tiny.txt", "mid.bin", "sub/leaf.txt")));
-        assertTrue(out.contains("mid.bin 100 " + sha(tree.resolve("mid.bin"))), out);
+        assertTrue(out.contains("mid.bin 100 " + Differential.sha256(tree.resolve("mid.bin"))), out);
         // A write across i_block and the system.data attribute: jnbdkit only, as nbdkit 1.32
         // (libext2fs 1.47) dies of SIGSEGV on it.
         Path c = copy(img, Impl.JNBDKIT);

@@ -33,7 +33,7 @@ class ExtentListFilterIT extends ItBase {
     void helpShowsTheFilterAsNbdkit() {
         String ours = runServer("--filter=extentlist", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: extentlist (nbdkit extentlist filter)\n"), ours);
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=extentlist", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=extentlist", "memory", "1M", "--help").ok().out();
         assertEquals(CowFilterIT.filterHelp(theirs, "extentlist"), CowFilterIT.filterHelp(ours, "extentlist"));
     }
 
@@ -54,7 +54,7 @@ class ExtentListFilterIT extends ItBase {
         assertTrue(out.contains("e:0:4096:one [(4096, 1)]"), out);
         String map = "qemu-img map -f raw --output=json \"$nbd\"";
         String ours = Differential.captive(Server.program(), NO_ENV, args(l), map).out();
-        assertEquals(Differential.captive(Differential.NBDKIT, NO_ENV, args(l), map).out(), ours);
+        assertEquals(Differential.captive(Server.NBDKIT, NO_ENV, args(l), map).out(), ours);
         assertTrue(ours.contains("\"data\": false") && ours.contains("\"data\": true"), ours);
     }
 
@@ -63,14 +63,14 @@ class ExtentListFilterIT extends ItBase {
             "0 0x1000\n", "1M 1M\n0 2M\n"})
     void badListsFailAtStartAsNbdkit(String text) throws Exception {
         Path l = list(text);
-        String err = Differential.sameStartError(NO_ENV, args(l));
+        String err = Differential.assertSameRefusal(NO_ENV, args(l));
         assertTrue(err.startsWith("error: "), err);
     }
 
     @Test
     void missingParameterOrFileFailsAsNbdkit() {
         assertEquals("error: you must supply the extentlist parameter on the command line\n",
-                Differential.sameStartError(NO_ENV, List.of("--filter=extentlist", "memory", "1M")));
-        Differential.sameStartError(NO_ENV, List.of("--filter=extentlist", "memory", "1M", "extentlist=" + tmp.resolve("none")));
+                Differential.assertSameRefusal(NO_ENV, List.of("--filter=extentlist", "memory", "1M")));
+        Differential.assertSameRefusal(NO_ENV, List.of("--filter=extentlist", "memory", "1M", "extentlist=" + tmp.resolve("none")));
     }
 }

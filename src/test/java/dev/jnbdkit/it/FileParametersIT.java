@@ -79,7 +79,7 @@ class FileParametersIT extends ItBase {
         s.stop();
         // refused the same way: a file given as the directory
         assertEquals("error: expecting a directory: " + d.resolve("a.img") + "\n",
-                PluginDiff.assertSameRefusal("file", "directory=" + d.resolve("a.img")));
+                Differential.assertSameRefusal("file", "directory=" + d.resolve("a.img")));
     }
 
     /** {@code PROG -U - file ARGS --run RUN} in a shell that first runs {@code redirect} (e.g. {@code exec 6<>disk}). */
@@ -97,7 +97,7 @@ class FileParametersIT extends ItBase {
         Path copy = tmp.resolve("copy.img");
         Files.copy(disk, copy);
         // nbdkit 1.32 has no fd=: it must serve the file by name as jnbdkit serves the descriptor
-        PluginDiff.Seen theirs = PluginDiff.see(PluginDiff.NBDKIT, tmp, "file", disk.toString());
+        PluginDiff.Seen theirs = PluginDiff.see(Server.NBDKIT, tmp, "file", disk.toString());
         Cmd.Result r = withDescriptor(Server.program(), "exec 6<>" + Transcript.quote(copy.toString()),
                 "nbdinfo --size \"$uri\" && nbdcopy \"$uri\" - | sha256sum && nbdinfo --map \"$uri\"", "fd=6").ok();
         assertEquals(theirs.size() + "\n" + theirs.sha256() + "  -\n" + theirs.map(), r.out());
@@ -135,10 +135,10 @@ class FileParametersIT extends ItBase {
         };
         for (String[] c : cases) {
             Cmd.Result r = withDescriptor(Server.program(), "exec 6<" + Transcript.quote(disk.toString()), "true", c[0]).exit(1);
-            assertEquals("error: " + c[1] + "\n", PluginDiff.normalize(r.err()), c[0]);
+            assertEquals("error: " + c[1] + "\n", Differential.message(r.err()), c[0]);
             // nbdkit 1.32 refuses these too, but as an unknown parameter: fd= and dirfd= are 1.34's
-            Cmd.Result n = withDescriptor(PluginDiff.NBDKIT, "exec 6<" + Transcript.quote(disk.toString()), "true", c[0]).exit(1);
-            assertEquals("error: unknown parameter '" + c[0].substring(0, c[0].indexOf('=')) + "'\n", PluginDiff.normalize(n.err()));
+            Cmd.Result n = withDescriptor(Server.NBDKIT, "exec 6<" + Transcript.quote(disk.toString()), "true", c[0]).exit(1);
+            assertEquals("error: unknown parameter '" + c[0].substring(0, c[0].indexOf('=')) + "'\n", Differential.message(n.err()));
         }
         // nbdkit 1.34: one of file, dir/directory, fd, dirfd, once (nbdkit 1.32: "file= and dir= cannot be used at
         // the same time", and a second file= wins)
@@ -146,10 +146,10 @@ class FileParametersIT extends ItBase {
                 {"directory=" + tmp, "fd=6"}, {"file=" + disk, "file=" + disk}}) {
             Cmd.Result r = Server.command(concat(List.of("-U", "-", "file"), pair[0], pair[1], "--run", "true")).exit(1);
             assertEquals("error: file|dir|fd|dirfd parameter can only appear once on the command line\n",
-                    PluginDiff.normalize(r.err()), List.of(pair).toString());
+                    Differential.message(r.err()), List.of(pair).toString());
         }
         assertEquals("error: you must supply either [file=]<FILENAME> or dir=<DIRNAME> parameter after the plugin name "
-                + "on the command line\n", PluginDiff.assertSameRefusal("file"));
+                + "on the command line\n", Differential.assertSameRefusal("file"));
     }
 
     @Test
@@ -159,8 +159,8 @@ class FileParametersIT extends ItBase {
                 {"fadvise=sequential", "cache=none"}, {"fadvise=normal"}}) {
             PluginDiff.assertSameDisk(tmp, concat(List.of("file", disk.toString()), extra).toArray(String[]::new));
         }
-        assertEquals("error: unknown cache mode: bogus\n", PluginDiff.assertSameRefusal("file", disk.toString(), "cache=bogus"));
-        assertEquals("error: unknown fadvise mode: bogus\n", PluginDiff.assertSameRefusal("file", disk.toString(), "fadvise=bogus"));
+        assertEquals("error: unknown cache mode: bogus\n", Differential.assertSameRefusal("file", disk.toString(), "cache=bogus"));
+        assertEquals("error: unknown fadvise mode: bogus\n", Differential.assertSameRefusal("file", disk.toString(), "fadvise=bogus"));
 
         // cache=none keeps what a client reads out of the page cache; the default leaves it there.
         // fadvise=random turns the kernel's read-ahead off: with it on, a read-ahead started for one

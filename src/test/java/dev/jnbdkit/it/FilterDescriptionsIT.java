@@ -3,6 +3,7 @@ package dev.jnbdkit.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jnbdkit.it.Server.Impl;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,14 +22,14 @@ class FilterDescriptionsIT extends ItBase {
         for (String f : FILTERS) {
             List<String> models = new ArrayList<>();
             List<String> helps = new ArrayList<>();
-            for (String server : Differential.servers()) {
+            for (Impl server : Impl.values()) {
                 List<String> extra = f.equals("stats") ? List.of("statsfile=" + tmp.resolve("s.txt")) : List.of();
                 List<String> a = new ArrayList<>(List.of("--filter=" + f, "memory", "1M"));
                 a.addAll(extra);
                 a.add("--dump-plugin");
-                Cmd.Result d = Differential.run(server, a.toArray(String[]::new)).ok();
+                Cmd.Result d = Server.command(server, a).ok();
                 models.add(d.out().lines().filter(l -> l.startsWith("thread_model=")).findFirst().orElse("(none)"));
-                String out = Differential.run(server, "--filter=" + f, "memory", "1M", "--help").ok().out();
+                String out = Server.command(server, "--filter=" + f, "memory", "1M", "--help").ok().out();
                 int from = out.indexOf("filter: " + f);
                 int to = out.indexOf("\nplugin:", from);
                 assertTrue(from >= 0 && to > from, out);

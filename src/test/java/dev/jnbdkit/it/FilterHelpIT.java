@@ -14,7 +14,7 @@ class FilterHelpIT extends FilterItBase {
 
     /** The lines from {@code filter: NAME} up to the plugin's paragraph, without the path line. */
     static List<String> section(Impl impl, String filter) {
-        String out = runServer(impl, args("--filter=" + filter, "null", "--help")).ok().out();
+        String out = Server.command(impl, args("--filter=" + filter, "null", "--help")).ok().out();
         List<String> l = new ArrayList<>();
         boolean in = false;
         for (String line : out.split("\n")) {

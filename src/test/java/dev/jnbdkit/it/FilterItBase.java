@@ -18,7 +18,8 @@ import java.util.function.Function;
  * Base of the filter interop tests: every scenario runs the SAME server command line under
  * jnbdkit and Debian's nbdkit ({@link Impl}), drives each with the same real client, and compares
  * what the clients saw (bytes, extents, flags, errors), besides asserting the expected values.
- * The two servers are the harness's {@link Server.Impl}.
+ * The two servers are the harness's {@link Server.Impl}; refusals and digests are
+ * {@link Differential}'s.
  */
 abstract class FilterItBase extends ItBase {
     private static final AtomicInteger SEQ = new AtomicInteger();
@@ -26,9 +27,9 @@ abstract class FilterItBase extends ItBase {
     /** {@code IMPL -f -U SOCK ARGS...}, ready. */
     Server start(Impl impl, List<String> args) {
         Path s = sock(impl.name().toLowerCase(java.util.Locale.ROOT) + SEQ.incrementAndGet());
-        List<String> a = new ArrayList<>(List.of(impl.command(), "-f", "-U", s.toString()));
+        List<String> a = new ArrayList<>(List.of("-f", "-U", s.toString()));
         a.addAll(args);
-        return Server.startAndWait(a, s, 0);
+        return Server.launch(impl, a).socket(s).ready();
     }
 
     /**
@@ -146,20 +147,6 @@ abstract class FilterItBase extends ItBase {
         return j;
     }
 
-    static String hex(byte[] b) {
-        StringBuilder sb = new StringBuilder();
-        for (byte x : b) sb.append(String.format("%02x", x));
-        return sb.toString();
-    }
-
-    static byte[] sha256(byte[] b) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
-
     /** A copy of {@code image} for one server (so each writes its own). */
     Path copy(Path image, Impl impl) {
         Path c = image.resolveSibling(image.getFileName() + "." + impl.name().toLowerCase(java.util.Locale.ROOT));
@@ -192,22 +179,14 @@ abstract class FilterItBase extends ItBase {
         return r.ok().out();
     }
 
-    /** Runs the server to completion (bad parameters, --help); both exit statuses and messages. */
-    static Cmd.Result runServer(Impl impl, List<String> args) {
-        List<String> a = new ArrayList<>(List.of(impl.command()));
-        a.addAll(args);
-        return Cmd.of(a).inheritPath().run();
-    }
-
     /**
-     * A bad command line: both servers exit 1 with the same message ({@code error: MESSAGE}
-     * after the program's own name).
+     * A bad command line: both servers refuse it alike ({@link Differential#assertSameRefusal}),
+     * and the message has the line {@code error: MESSAGE}.
      */
     static void badParameter(String message, String... args) {
-        for (Impl impl : Impl.values()) {
-            Cmd.Result r = runServer(impl, List.of(args)).exit(1);
-            String want = impl.progname() + ": error: " + message;
-            if (!r.err().contains(want)) throw new AssertionError("expected \"" + want + "\" on stderr\n" + r);
+        String m = Differential.assertSameRefusal(args);
+        if (!("\n" + m).contains("\nerror: " + message + "\n")) {
+            throw new AssertionError("expected the line \"error: " + message + "\" in\n" + m);
         }
     }
 

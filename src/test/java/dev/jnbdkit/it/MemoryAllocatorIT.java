@@ -75,7 +75,7 @@ class MemoryAllocatorIT extends ItBase {
             Cmd.Result r = Cmd.of("prlimit", "--memlock=65536", "setpriv", "--bounding-set=-ipc_lock",
                     "--inh-caps=-ipc_lock", impl.command(), "-U", "-", "memory", "4M", "allocator=malloc,mlock=true",
                     "--run", "nbdinfo --size \"$uri\"").inheritPath().exit(1);
-            seen.add(PluginDiff.normalize(r.err()));
+            seen.add(Differential.message(r.err()));
         }
         assertEquals("error: allocator=malloc: mlock: Cannot allocate memory\n", seen.get(0));
         assertEquals(seen.get(1), seen.get(0), "expected = nbdkit");
@@ -84,14 +84,14 @@ class MemoryAllocatorIT extends ItBase {
     @Test
     void badAllocatorsGetNbdkitsMessages() {
         assertEquals("error: could not decipher boolean (maybe)\nerror: unknown allocator \"malloc,mlock=maybe\"\n",
-                PluginDiff.assertSameRefusal("memory", "4M", "allocator=malloc,mlock=maybe"));
+                Differential.assertSameRefusal("memory", "4M", "allocator=malloc,mlock=maybe"));
         assertEquals("error: allocator=sparse does not take extra parameters\n"
                 + "error: unknown allocator \"sparse,mlock=true\"\n",
-                PluginDiff.assertSameRefusal("memory", "4M", "allocator=sparse,mlock=true"));
+                Differential.assertSameRefusal("memory", "4M", "allocator=sparse,mlock=true"));
         assertEquals("error: allocator=malloc: unknown parameter foo\nerror: unknown allocator \"malloc,foo=1\"\n",
-                PluginDiff.assertSameRefusal("memory", "4M", "allocator=malloc,foo=1"));
-        assertEquals("error: unknown allocator \"bogus\"\n", PluginDiff.assertSameRefusal("memory", "4M", "allocator=bogus"));
-        PluginDiff.assertSameRefusal("data", "1", "allocator=sparse,mlock");
+                Differential.assertSameRefusal("memory", "4M", "allocator=malloc,foo=1"));
+        assertEquals("error: unknown allocator \"bogus\"\n", Differential.assertSameRefusal("memory", "4M", "allocator=bogus"));
+        Differential.assertSameRefusal("data", "1", "allocator=sparse,mlock");
     }
 
     /**
@@ -139,6 +139,6 @@ class MemoryAllocatorIT extends ItBase {
     @Test
     void zstdTakesNoParametersAsNbdkit() {
         assertEquals("error: allocator=zstd does not take extra parameters\nerror: unknown allocator \"zstd,mlock=true\"\n",
-                PluginDiff.assertSameRefusal("memory", "4M", "allocator=zstd,mlock=true"));
+                Differential.assertSameRefusal("memory", "4M", "allocator=zstd,mlock=true"));
     }
 }

@@ -311,14 +311,14 @@ class NbdPluginIT extends ItBase {
 
     @Test
     void badCommandLinesAsNbdkit() {
-        PluginDiff.assertSameRefusal("nbd");
-        PluginDiff.assertSameRefusal("nbd", "socket=/a", "hostname=b");
-        PluginDiff.assertSameRefusal("nbd", "socket=/a", "export=x", "dynamic-export=true");
-        PluginDiff.assertSameRefusal("nbd", "socket=/a", "shared=true", "dynamic-export=true");
-        PluginDiff.assertSameRefusal("nbd", "socket=/a", "shared=maybe");
-        PluginDiff.assertSameRefusal("nbd", "socket=/a", "retry=x");
-        PluginDiff.assertSameRefusal("nbd", "socket=/a", "tls=maybe");
-        PluginDiff.assertSameRefusal("nbd", "socket=/a", "foo=bar");
+        Differential.assertSameRefusal("nbd");
+        Differential.assertSameRefusal("nbd", "socket=/a", "hostname=b");
+        Differential.assertSameRefusal("nbd", "socket=/a", "export=x", "dynamic-export=true");
+        Differential.assertSameRefusal("nbd", "socket=/a", "shared=true", "dynamic-export=true");
+        Differential.assertSameRefusal("nbd", "socket=/a", "shared=maybe");
+        Differential.assertSameRefusal("nbd", "socket=/a", "retry=x");
+        Differential.assertSameRefusal("nbd", "socket=/a", "tls=maybe");
+        Differential.assertSameRefusal("nbd", "socket=/a", "foo=bar");
         String dump = runServer("nbd", "--dump-plugin").ok().out();
         assertTrue(dump.contains("\nlibnbd_tls=1\n") && dump.contains("\nlibnbd_uri=1\n"), dump);
     }

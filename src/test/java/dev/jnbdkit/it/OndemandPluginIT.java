@@ -136,17 +136,17 @@ class OndemandPluginIT extends ItBase {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-        PluginDiff.assertSameRefusal("ondemand", "1M");
-        PluginDiff.assertSameRefusal("ondemand", "dir=" + tmp);
-        PluginDiff.assertSameRefusal("ondemand", "dir=" + tmp.resolve("nonexistent"), "1M");
-        PluginDiff.assertSameRefusal("ondemand", "dir=" + tmp, "1M", "wait=perhaps");
-        PluginDiff.assertSameRefusal("ondemand", "dir=" + tmp, "1M", "disk=x");
+        Differential.assertSameRefusal("ondemand", "1M");
+        Differential.assertSameRefusal("ondemand", "dir=" + tmp);
+        Differential.assertSameRefusal("ondemand", "dir=" + tmp.resolve("nonexistent"), "1M");
+        Differential.assertSameRefusal("ondemand", "dir=" + tmp, "1M", "wait=perhaps");
+        Differential.assertSameRefusal("ondemand", "dir=" + tmp, "1M", "disk=x");
     }
 
     /** The plugin's refusals of export names (not nbdkit's own lines about clients going away). */
     private static String errors(String stderr) {
         StringBuilder out = new StringBuilder();
-        for (String line : PluginDiff.normalize(stderr).split("\n")) if (line.contains("invalid exportname")) out.append(line).append('\n');
+        for (String line : Differential.untagged(stderr).split("\n")) if (line.contains("invalid exportname")) out.append(line).append('\n');
         return out.toString();
     }
 }

@@ -76,11 +76,7 @@ class PartitionFilterIT extends FilterItBase {
     String qemuImgCopy(Server s, String name) {
         Path out = tmp.resolve(name + "-" + s.socket().getFileName() + ".raw");
         Cmd.of("qemu-img", "convert", "-f", "raw", "-O", "raw", s.uri(), out.toString()).ok();
-        try {
-            return hex(sha256(java.nio.file.Files.readAllBytes(out)));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return Differential.sha256(out);
     }
 
     static final String READ = """
@@ -103,7 +99,7 @@ class PartitionFilterIT extends FilterItBase {
             assertTrue(out.contains("\n" + size + " bytearray(b'P" + n + "P" + n + "')"), out);
             // qemu-img copied exactly the partition's bytes out of the disk
             byte[] part = java.util.Arrays.copyOfRange(whole, (int) (w[1] * S), (int) ((w[1] + w[2]) * S));
-            assertTrue(out.startsWith(hex(sha256(part))), n + "\n" + out);
+            assertTrue(out.startsWith(Differential.sha256(part)), n + "\n" + out);
         }
     }
 
@@ -145,7 +141,7 @@ class PartitionFilterIT extends FilterItBase {
         String out = py(s, "print(size, h.pread(4, 0))\n");
         assertEquals((2 << 20) + " bytearray(b'G3G3')", out.strip());
         s.stop();
-        Cmd.Result r = runServer(Impl.JNBDKIT, args("--filter=partition", "memory", "1M", "partition=1", "partition-sectorsize=1024"));
+        Cmd.Result r = Server.command(Impl.JNBDKIT, args("--filter=partition", "memory", "1M", "partition=1", "partition-sectorsize=1024")).run();
         r.exit(1);
         assertTrue(r.err().contains("error: partition-sectorsize must be 512 or 4096"), r.toString());
     }

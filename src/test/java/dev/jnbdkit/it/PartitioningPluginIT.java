@@ -97,22 +97,22 @@ class PartitioningPluginIT extends ItBase {
     void badCommandLinesAsNbdkit() throws IOException {
         Path f = randomFile("f", 4096, 1);
         Path empty = file("empty", 0);
-        assertEquals("error: nonexist: No such file or directory\n", PluginDiff.assertSameRefusal("partitioning", "nonexist"));
-        PluginDiff.assertSameRefusal("partitioning", empty.toString());
-        PluginDiff.assertSameRefusal("partitioning");
-        PluginDiff.assertSameRefusal("partitioning", "partition-type=apm", f.toString());
-        PluginDiff.assertSameRefusal("partitioning", "alignment=100", f.toString());
-        PluginDiff.assertSameRefusal("partitioning", "alignment=4M", f.toString());
-        PluginDiff.assertSameRefusal("partitioning", "mbr-id=0x100", f.toString());
-        PluginDiff.assertSameRefusal("partitioning", "mbr-id=linux", f.toString());
-        PluginDiff.assertSameRefusal("partitioning", "type-guid=0FC63DAF-8483-4772-8E79", f.toString());
-        PluginDiff.assertSameRefusal("partitioning", "foo=bar", f.toString());
+        assertEquals("error: nonexist: No such file or directory\n", Differential.assertSameRefusal("partitioning", "nonexist"));
+        Differential.assertSameRefusal("partitioning", empty.toString());
+        Differential.assertSameRefusal("partitioning");
+        Differential.assertSameRefusal("partitioning", "partition-type=apm", f.toString());
+        Differential.assertSameRefusal("partitioning", "alignment=100", f.toString());
+        Differential.assertSameRefusal("partitioning", "alignment=4M", f.toString());
+        Differential.assertSameRefusal("partitioning", "mbr-id=0x100", f.toString());
+        Differential.assertSameRefusal("partitioning", "mbr-id=linux", f.toString());
+        Differential.assertSameRefusal("partitioning", "type-guid=0FC63DAF-8483-4772-8E79", f.toString());
+        Differential.assertSameRefusal("partitioning", "foo=bar", f.toString());
         // A file that cannot be opened read-write stops the server, under -r too (as nbdkit).
         Path ro = randomFile("ro", 4096, 2);
         Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
-        if (!"root".equals(System.getProperty("user.name"))) PluginDiff.assertSameRefusal("partitioning", ro.toString());
+        if (!"root".equals(System.getProperty("user.name"))) Differential.assertSameRefusal("partitioning", ro.toString());
         // nbdkit aborts on an alignment that is no power of 2; jnbdkit refuses it.
-        String m = PluginDiff.normalize(runServer("-U", "-", "partitioning", "alignment=1536", f.toString(), "--run", "true").exit(1).err());
+        String m = Differential.message(runServer("-U", "-", "partitioning", "alignment=1536", f.toString(), "--run", "true").exit(1).err());
         assertTrue(m.contains("should be a power of 2"), m);
     }
 

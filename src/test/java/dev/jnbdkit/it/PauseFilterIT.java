@@ -49,7 +49,7 @@ class PauseFilterIT extends ItBase {
     void helpShowsTheFilterAsNbdkit() {
         String ours = runServer("--filter=pause", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: pause (nbdkit pause filter)\n"), ours);
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=pause", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=pause", "memory", "1M", "--help").ok().out();
         assertEquals(CowFilterIT.filterHelp(theirs, "pause"), CowFilterIT.filterHelp(ours, "pause"));
     }
 
@@ -67,7 +67,7 @@ class PauseFilterIT extends ItBase {
     void controlProtocolAndPausingAsNbdkit() throws Exception {
         Clients.requirePythonNbd();
         String ours = run(Server.program(), "ours");
-        assertEquals(run(Differential.NBDKIT, "theirs"), ours);
+        assertEquals(run(Server.NBDKIT, "theirs"), ours);
         assertTrue(ours.contains("while paused, read done: False\n") && ours.contains("after resume, read done: True"), ours);
         assertTrue(ours.contains("b'x' b'X'\n") && ours.contains("b' ' b'(nothing)'\n"), ours);
     }
@@ -75,6 +75,6 @@ class PauseFilterIT extends ItBase {
     @Test
     void missingSocketParameterFailsAsNbdkit() {
         assertEquals("error: pause-control socket was not set\n",
-                Differential.sameStartError(NO_ENV, List.of("--filter=pause", "memory", "1M")));
+                Differential.assertSameRefusal(NO_ENV, List.of("--filter=pause", "memory", "1M")));
     }
 }

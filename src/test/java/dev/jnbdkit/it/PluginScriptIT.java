@@ -79,7 +79,7 @@ class PluginScriptIT extends ItBase {
             assertEquals(seen[Impl.NBDKIT.ordinal()], seen[Impl.JNBDKIT.ordinal()], "expected = nbdkit, actual = jnbdkit");
             assertEquals(answers[Impl.NBDKIT.ordinal()], answers[Impl.JNBDKIT.ordinal()], "expected = nbdkit, actual = jnbdkit");
             assertEquals(disk.length, seen[Impl.JNBDKIT.ordinal()].size());
-            assertEquals(PluginDiff.sha256(original), seen[Impl.JNBDKIT.ordinal()].sha256());
+            assertEquals(Differential.sha256(original), seen[Impl.JNBDKIT.ordinal()].sha256());
             String a = answers[Impl.JNBDKIT.ordinal()];
             assertTrue(a.contains("is_read_only=1"), a);         // single-object mode cannot write
             assertTrue(a.contains("write:0:512:1 -> ERR EPERM"), a);

@@ -29,7 +29,7 @@ class ProtectFilterIT extends ItBase {
     void helpShowsTheFilterAsNbdkit() {
         String ours = runServer("--filter=protect", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: protect (nbdkit protect filter)\n"), ours);
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=protect", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=protect", "memory", "1M", "--help").ok().out();
         assertEquals(CowFilterIT.filterHelp(theirs, "protect"), CowFilterIT.filterHelp(ours, "protect"));
     }
 
@@ -61,7 +61,7 @@ class ProtectFilterIT extends ItBase {
         String script = Clients.PYTHON + " " + Differential.opsScript(tmp) + " \"$uri\" w:300:1:9 w:40000:1:9";
         Clients.requirePythonNbd();
         List<String> ours = errorLines(Differential.captive(Server.program(), NO_ENV, args, script).err());
-        List<String> theirs = errorLines(Differential.captive(Differential.NBDKIT, NO_ENV, args, script).err());
+        List<String> theirs = errorLines(Differential.captive(Server.NBDKIT, NO_ENV, args, script).err());
         assertEquals(theirs, ours);
         assertEquals(List.of("error: protect filter prevented write to protected range 0-200",
                 "error: protect filter prevented write to protected range ~-0x8000"), ours);
@@ -84,7 +84,7 @@ class ProtectFilterIT extends ItBase {
     @ValueSource(strings = {"protect=5-2", "protect=x", "protect=5", "protect=~5", "protect=1x-2", "protect=-1-5",
             "protect=0-99999999999999999999", "protect=2-1M", "protect=0--5", "protect=~9-3"})
     void badRangesFailAtStartAsNbdkit(String bad) {
-        String err = Differential.sameStartError(NO_ENV, List.of("--filter=protect", "memory", "1M", bad));
+        String err = Differential.assertSameRefusal(NO_ENV, List.of("--filter=protect", "memory", "1M", bad));
         assertTrue(err.startsWith("error: "), err);
     }
 }

@@ -14,9 +14,6 @@ import java.util.regex.Pattern;
  * must differ (program name, connection numbers, the random {@code $tmpdir}) are normalised.
  */
 abstract class ScriptPluginItBase extends ItBase {
-    /** Debian's nbdkit 1.32, the reference. */
-    static final String NBDKIT = "/usr/bin/nbdkit";
-
     private int pairs;
 
     static Path script(String name) {
@@ -36,25 +33,20 @@ abstract class ScriptPluginItBase extends ItBase {
     }
 
     static List<String> nbdkitArgv(Path socket, String... args) {
-        List<String> a = new ArrayList<>(List.of(NBDKIT, "-f", "-U", socket.toString()));
+        List<String> a = new ArrayList<>(List.of(Server.Impl.NBDKIT.command(), "-f", "-U", socket.toString()));
         a.addAll(List.of(args));
         return a;
-    }
-
-    /** Runs nbdkit itself to completion with these arguments. */
-    static Cmd.Result runNbdkit(String... args) {
-        List<String> a = new ArrayList<>();
-        a.add(NBDKIT);
-        a.addAll(List.of(args));
-        return Cmd.of(a).inheritPath().run();
     }
 
     private static final Pattern TMPDIR = Pattern.compile("/tmp/nbdkit[A-Za-z0-9]{6}");
     private static final Pattern CONNECTION = Pattern.compile("^(j?nbdkit): ([a-z]+)\\[\\d+\\]: ", Pattern.MULTILINE);
 
+    /** The random {@code $tmpdir} of the sh and eval plugins, as "$tmpdir". */
+    static String maskTmpdir(String text) { return TMPDIR.matcher(text).replaceAll("\\$tmpdir"); }
+
     /** A log or message with the differences that carry no meaning taken out. */
     static String normalize(String log) {
-        String s = TMPDIR.matcher(log).replaceAll("\\$tmpdir");
+        String s = maskTmpdir(log);
         s = CONNECTION.matcher(s).replaceAll("$1: $2: ");
         return s.replaceAll("(?m)^jnbdkit: ", "nbdkit: ");
     }

@@ -45,7 +45,12 @@ public final class Server implements AutoCloseable {
         /** Debian's nbdkit, {@link #NBDKIT}. */
         NBDKIT;
 
-        public String command() { return this == JNBDKIT ? program() : Server.NBDKIT; }
+        /** Its program; Debian's nbdkit must be installed (else the test fails, naming the package). */
+        public String command() {
+            if (this == JNBDKIT) return program();
+            Clients.require(Server.NBDKIT);
+            return Server.NBDKIT;
+        }
 
         /** The program name at the start of the server's log lines ("jnbdkit" or "nbdkit"). */
         public String progname() { return Path.of(command()).getFileName().toString(); }
@@ -162,11 +167,13 @@ public final class Server implements AutoCloseable {
     public static Cmd command(String... args) { return command(List.of(args)); }
 
     /** {@code impl.command() ARGS...} run to completion: one side of a differential test. */
-    public static Cmd command(Impl impl, String... args) {
+    public static Cmd command(Impl impl, List<String> args) {
         List<String> a = new ArrayList<>(List.of(impl.command()));
-        a.addAll(List.of(args));
+        a.addAll(args);
         return Cmd.of(a).inheritPath();
     }
+
+    public static Cmd command(Impl impl, String... args) { return command(impl, List.of(args)); }
 
     /**
      * Captive: {@code program() -U - ARGS... --run RUN} in the repository (as a user runs it from

@@ -68,8 +68,8 @@ class SplitPluginIT extends ItBase {
 
     @Test
     void badFilesAreRefused() {
-        assertEquals("error: realpath: nonexist: No such file or directory\n", PluginDiff.assertSameRefusal("split", "nonexist"));
-        PluginDiff.assertSameRefusal("split", "foo=bar");
+        assertEquals("error: realpath: nonexist: No such file or directory\n", Differential.assertSameRefusal("split", "nonexist"));
+        Differential.assertSameRefusal("split", "foo=bar");
     }
 
     private static byte[] concat(Path... files) throws IOException {

@@ -60,7 +60,7 @@ class SshPluginIT extends ItBase {
         Path disk = randomFile("disk.img", 3 * 1024 * 1024 + 12_345, 7);
         PluginDiff.Seen seen = PluginDiff.assertSameDisk(tmp, args(disk));
         assertEquals(3 * 1024 * 1024 + 12_345, seen.size());
-        assertEquals(PluginDiff.sha256(disk), seen.sha256());
+        assertEquals(Differential.sha256(disk), seen.sha256());
         // path= spelled out, and compression
         PluginDiff.assertSameDisk(tmp, args(disk, "compression=true"));
     }
@@ -111,7 +111,7 @@ class SshPluginIT extends ItBase {
         Path disk = randomFile("disk.img", 1 << 20, 8);
         Files.writeString(knownHosts, sshd.knownHostsLine(Sshd.keygen(tmp.resolve("other_host_key"))));
         PluginDiff.Seen seen = PluginDiff.assertSameDisk(tmp, args(disk, "verify-remote-host=false"));
-        assertEquals(PluginDiff.sha256(disk), seen.sha256());
+        assertEquals(Differential.sha256(disk), seen.sha256());
     }
 
     @Test
@@ -203,16 +203,16 @@ class SshPluginIT extends ItBase {
     @Test
     void badCommandLinesAreRefusedAsNbdkit() {
         assertEquals("error: you must supply the host and path parameters after the plugin name on the command line\n",
-                PluginDiff.assertSameRefusal("ssh", "disk.img"));
-        PluginDiff.assertSameRefusal("ssh", "host=localhost");
-        PluginDiff.assertSameRefusal("ssh", "host=localhost", "disk.img", "compression=maybe");
-        PluginDiff.assertSameRefusal("ssh", "host=localhost", "disk.img", "verify-remote-host=maybe");
-        PluginDiff.assertSameRefusal("ssh", "host=localhost", "disk.img", "create=true");
-        PluginDiff.assertSameRefusal("ssh", "host=localhost", "disk.img", "create=true", "create-size=1M", "create-mode=abc");
-        PluginDiff.assertSameRefusal("ssh", "host=localhost", "disk.img", "timeout=abc");
-        PluginDiff.assertSameRefusal("ssh", "host=localhost", "disk.img", "timeout=-1");
-        PluginDiff.assertSameRefusal("ssh", "host=localhost", "disk.img", "foo=bar");
-        PluginDiff.assertSameRefusal("ssh", "host=localhost", "disk.img", "password=+" + tmp.resolve("no-password-file"));
+                Differential.assertSameRefusal("ssh", "disk.img"));
+        Differential.assertSameRefusal("ssh", "host=localhost");
+        Differential.assertSameRefusal("ssh", "host=localhost", "disk.img", "compression=maybe");
+        Differential.assertSameRefusal("ssh", "host=localhost", "disk.img", "verify-remote-host=maybe");
+        Differential.assertSameRefusal("ssh", "host=localhost", "disk.img", "create=true");
+        Differential.assertSameRefusal("ssh", "host=localhost", "disk.img", "create=true", "create-size=1M", "create-mode=abc");
+        Differential.assertSameRefusal("ssh", "host=localhost", "disk.img", "timeout=abc");
+        Differential.assertSameRefusal("ssh", "host=localhost", "disk.img", "timeout=-1");
+        Differential.assertSameRefusal("ssh", "host=localhost", "disk.img", "foo=bar");
+        Differential.assertSameRefusal("ssh", "host=localhost", "disk.img", "password=+" + tmp.resolve("no-password-file"));
     }
 
     @Test
@@ -222,7 +222,7 @@ class SshPluginIT extends ItBase {
         Path pw = tmp.resolve("password");
         Files.writeString(pw, "secret\n");
         PluginDiff.Seen seen = PluginDiff.assertSameDisk(tmp, args(disk, "password=+" + pw));
-        assertEquals(PluginDiff.sha256(disk), seen.sha256());
+        assertEquals(Differential.sha256(disk), seen.sha256());
     }
 
     /**
@@ -245,7 +245,7 @@ class SshPluginIT extends ItBase {
             assertTrue(s.isAlive(), e.getKey() + ": a failed connection must not stop the server");
             s.stop();
             List<String> lines = new ArrayList<>();
-            for (String line : PluginDiff.normalize(s.stderr()).split("\n")) {
+            for (String line : Differential.untagged(s.stderr()).split("\n")) {
                 // nbdkit also logs the harness's readiness probe, which hangs up during the handshake
                 boolean probe = line.contains("newstyle handshake") || line.contains("initial client flags");
                 if (line.startsWith("error:") && !probe) lines.add(line);

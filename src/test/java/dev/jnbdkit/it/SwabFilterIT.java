@@ -27,7 +27,7 @@ class SwabFilterIT extends ItBase {
     void helpShowsTheFilterAsNbdkit() {
         String ours = runServer("--filter=swab", "memory", "1M", "--help").ok().out();
         assertTrue(ours.contains("filter: swab (nbdkit byte-swapping filter)\n"), ours);
-        String theirs = Cmd.of(Differential.NBDKIT, "--filter=swab", "memory", "1M", "--help").ok().out();
+        String theirs = Cmd.of(Server.NBDKIT, "--filter=swab", "memory", "1M", "--help").ok().out();
         assertEquals(CowFilterIT.filterHelp(theirs, "swab"), CowFilterIT.filterHelp(ours, "swab"));
     }
 
@@ -65,7 +65,7 @@ class SwabFilterIT extends ItBase {
         if (bits.equals("8")) {
             // The 1.34 page: swab-bits=8 "turns off the filter". nbdkit 1.32 writes garbage instead of the
             // client's data with 8 bits (its bounce buffer is never filled), so compare with no filter at all.
-            assertEquals(Differential.ops(tmp, Differential.NBDKIT, NO_ENV, List.of("memory", "1003"), writes),
+            assertEquals(Differential.ops(tmp, Server.NBDKIT, NO_ENV, List.of("memory", "1003"), writes),
                     Differential.ops(tmp, Server.program(), NO_ENV, List.of("--filter=swab", "memory", "1003", "swab-bits=8"), writes));
         } else {
             Differential.sameOps(tmp, NO_ENV, List.of("--filter=swab", "memory", "1003", "swab-bits=" + bits), writes);
@@ -86,7 +86,7 @@ class SwabFilterIT extends ItBase {
     @ValueSource(strings = {"swab-bits=3", "swab-bits=x", "swab-bits=1x", "swab-bits=-1", "swab-bits=99999999999",
             "swab-bits=", "swab-bits=0"})
     void badBitsFailAtStartAsNbdkit(String bad) {
-        String err = Differential.sameStartError(NO_ENV, List.of("--filter=swab", "memory", "1M", bad));
+        String err = Differential.assertSameRefusal(NO_ENV, List.of("--filter=swab", "memory", "1M", bad));
         assertTrue(err.startsWith("error: swab-bits") || err.startsWith("error: invalid swab-bits"), err);
     }
 

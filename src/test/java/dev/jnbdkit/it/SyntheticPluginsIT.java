@@ -47,7 +47,7 @@ class SyntheticPluginsIT extends ItBase {
             "random 1M foo=bar",
     })
     void badParametersAreRefusedAsNbdkitDoes(String cmdline) {
-        PluginDiff.assertSameRefusal(cmdline.split(" "));
+        Differential.assertSameRefusal(cmdline.split(" "));
     }
 
     @Test
@@ -145,13 +145,13 @@ class SyntheticPluginsIT extends ItBase {
     void dumpPluginAndHelpMatchNbdkit() {
         for (String p : new String[] {"pattern", "zero", "full", "random", "sparse-random", "info"}) {
             String ours = runServer(p, "--dump-plugin").ok().out();
-            String theirs = Cmd.of(PluginDiff.NBDKIT, p, "--dump-plugin").ok().out();
+            String theirs = Cmd.of(Server.NBDKIT, p, "--dump-plugin").ok().out();
             for (String key : new String[] {"name=", "magic_config_key=", "thread_model=", "max_thread_model="}) {
                 assertEquals(theirs.lines().filter(l -> l.startsWith(key)).toList(),
                         ours.lines().filter(l -> l.startsWith(key)).toList(), p + " " + key);
             }
             String help = runServer(p, "--help").ok().out();
-            String theirHelp = Cmd.of(PluginDiff.NBDKIT, p, "--help").ok().out();
+            String theirHelp = Cmd.of(Server.NBDKIT, p, "--help").ok().out();
             String theirPluginPart = theirHelp.substring(theirHelp.indexOf(".so)") + 5).strip();
             assertTrue(help.contains(theirPluginPart), p + " --help lacks nbdkit's parameter help:\n" + theirPluginPart + "\n---\n" + help);
         }

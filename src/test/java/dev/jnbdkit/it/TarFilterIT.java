@@ -43,7 +43,7 @@ class TarFilterIT extends ArchiveFilterItBase {
             String out = same(args("--filter=tar", "file", tar.toString(), "tar-entry=disk.img"),
                     s -> info(s).replaceAll("\t\"can_fast_zero\": (true|false),\n", "") + map(s)
                             + py(s, XzFilterIT.randomReads(disk, 100)));
-            assertTrue(out.contains("reads ok; sha256 " + ArchiveImages.sha256(disk)), format + "\n" + out);
+            assertTrue(out.contains("reads ok; sha256 " + Differential.sha256(disk)), format + "\n" + out);
             assertTrue(out.contains("\"is_read_only\": false"), out);
             String sub = same(args("--filter=tar", "file", tar.toString(), "tar-entry=sub/other.img"), s -> py(s, """
                     print(size, h.pread(size, 0) == bytes(size))
@@ -103,7 +103,7 @@ class TarFilterIT extends ArchiveFilterItBase {
             Path z = f.equals("gzip") ? ArchiveImages.gzip(tar) : ArchiveImages.xz(tar, 256 * 1024);
             String out = same(args("--filter=tar", "--filter=" + f, "file", z.toString(), "tar-entry=disk.img"),
                     s -> py(s, XzFilterIT.randomReads(disk, 50)));
-            assertTrue(out.contains("reads ok; sha256 " + ArchiveImages.sha256(disk)), f + "\n" + out);
+            assertTrue(out.contains("reads ok; sha256 " + Differential.sha256(disk)), f + "\n" + out);
         }
     }
 
@@ -157,7 +157,7 @@ class TarFilterIT extends ArchiveFilterItBase {
         assertTrue(Cmd.of("nbdinfo", s.uri()).run().exit() != 0);
         assertTrue(String.join("\n", errors(s)).contains("not found in the first 1535 bytes of the tar file (tar-limit)"), s.stderr());
         s.stop();
-        Cmd.Result r = runServer(Impl.NBDKIT, args("-U", "-", "--filter=tar", "memory", "1M", "tar-entry=a", "tar-limit=1M",
+        Cmd.Result r = Server.command(Impl.NBDKIT, args("-U", "-", "--filter=tar", "memory", "1M", "tar-entry=a", "tar-limit=1M",
                 "--run", "true")).exit(1);
         assertTrue(r.err().contains("unknown parameter 'tar-limit'"), r.toString());
         badParameter2("could not parse size string (x)", "--filter=tar", "memory", "1M", "tar-entry=a", "tar-limit=x");
@@ -180,11 +180,11 @@ class TarFilterIT extends ArchiveFilterItBase {
             assertEquals("", ours);
             assertFilesEqual(disk, tmp.resolve("long-out-" + format));
             Path theirs = tmp.resolve("theirs-" + format);
-            Cmd.of(Differential.NBDKIT, "-U", "-", "--filter=tar", "file", tar.toString(), "tar-entry=" + entry,
+            Cmd.of(Server.NBDKIT, "-U", "-", "--filter=tar", "file", tar.toString(), "tar-entry=" + entry,
                     "--run", "nbdcopy \"$uri\" " + theirs).ok();
             if (format.equals("gnu")) {
                 // nbdkit 1.32 serves the bytes from the long-name header on
-                assertNotEquals(ArchiveImages.sha256(disk), ArchiveImages.sha256(theirs), "nbdkit 1.32 got the GNU long name right");
+                assertNotEquals(Differential.sha256(disk), Differential.sha256(theirs), "nbdkit 1.32 got the GNU long name right");
             } else {
                 // GNU tar's block number for a pax member is that of its own header: nbdkit is right
                 assertFilesEqual(disk, theirs);
@@ -194,7 +194,7 @@ class TarFilterIT extends ArchiveFilterItBase {
 
     /** A start-up error under jnbdkit alone (nbdkit 1.32 has no such parameter). */
     static void badParameter2(String message, String... args) {
-        Cmd.Result r = runServer(Impl.JNBDKIT, List.of(args)).exit(1);
+        Cmd.Result r = Server.command(Impl.JNBDKIT, List.of(args)).exit(1);
         assertTrue(r.err().contains(Impl.JNBDKIT.progname() + ": error: " + message), r.toString());
     }
 
@@ -206,7 +206,7 @@ class TarFilterIT extends ArchiveFilterItBase {
         assertTrue(ours.get(2).startsWith("tar-limit=<SIZE>"), ours.toString());
         assertTrue(ours.get(3).startsWith("tar=<PATH>"), ours.toString());
         for (Impl impl : Impl.values()) {
-            String dump = runServer(impl, args("--filter=tar", "memory", "1M", "tar-entry=a", "--dump-plugin")).ok().out();
+            String dump = Server.command(impl, args("--filter=tar", "memory", "1M", "tar-entry=a", "--dump-plugin")).ok().out();
             assertTrue(dump.contains("thread_model=parallel\n"), impl + "\n" + dump);
         }
     }

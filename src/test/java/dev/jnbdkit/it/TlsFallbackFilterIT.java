@@ -48,8 +48,8 @@ class TlsFallbackFilterIT extends FilterItBase {
     @Test
     void refusesSerializedConnections() {
         for (Impl impl : Impl.values()) {
-            Cmd.Result r = runServer(impl, args("--filter=tls-fallback", "--filter=noparallel", "memory", "1M",
-                    "serialize=connections", "--run", "true")).exit(1);
+            Cmd.Result r = Server.command(impl, args("--filter=tls-fallback", "--filter=noparallel", "memory", "1M",
+                    "serialize=connections", "--run", "true")).run().exit(1);
             assertTrue(r.err().contains("error: the tls-fallback filter requires parallel connection support"), r.toString());
         }
     }

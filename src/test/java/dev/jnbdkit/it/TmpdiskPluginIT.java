@@ -95,9 +95,9 @@ class TmpdiskPluginIT extends ItBase {
 
     @Test
     void badInputAsNbdkit() {
-        PluginDiff.assertSameRefusal("tmpdisk");
-        PluginDiff.assertSameRefusal("tmpdisk", "1M", "disk=/tmp/x");
-        PluginDiff.assertSameRefusal("tmpdisk", "size=lots");
+        Differential.assertSameRefusal("tmpdisk");
+        Differential.assertSameRefusal("tmpdisk", "1M", "disk=/tmp/x");
+        Differential.assertSameRefusal("tmpdisk", "size=lots");
         // a failing command, and one that makes no disk: the client is refused, the server says why
         for (String command : List.of("command=exit 3", "command=true", "command=kill -9 $$")) {
             String ours = openError(Server.Impl.JNBDKIT, "tmpdisk", "1M", command);
@@ -122,7 +122,7 @@ class TmpdiskPluginIT extends ItBase {
         Cmd.of("nbdinfo", "--size", s.uri()).fails();
         s.stop();
         StringBuilder out = new StringBuilder();
-        for (String line : PluginDiff.normalize(s.stderr()).split("\n")) {
+        for (String line : Differential.untagged(s.stderr()).split("\n")) {
             if (line.contains("error") && !line.contains("handshake") && !line.contains("conn->")) out.append(line.replaceAll("tmpdisk[A-Za-z0-9]{6,}", "tmpdiskXXXXXX")).append('\n');
         }
         return out.toString();

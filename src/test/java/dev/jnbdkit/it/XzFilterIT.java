@@ -45,7 +45,7 @@ class XzFilterIT extends ArchiveFilterItBase {
         Path xz = ArchiveImages.xz(disk, 64 * K);
         assertTrue(ArchiveImages.xzBlocks(xz) > 60, "xz made small blocks");
         String out = same(args("--filter=xz", "file", xz.toString()), s -> info(s) + map(s) + py(s, randomReads(disk, 300) + WRITE));
-        assertTrue(out.contains("reads ok; sha256 " + ArchiveImages.sha256(disk)), out);
+        assertTrue(out.contains("reads ok; sha256 " + Differential.sha256(disk)), out);
         assertTrue(out.contains("write: EPERM"), out);
         assertTrue(out.contains("\"is_read_only\": true"), out);
         // No extents of its own: the whole disk is data.
@@ -58,7 +58,7 @@ class XzFilterIT extends ArchiveFilterItBase {
         Path xz = ArchiveImages.xz(disk, 256 * K);
         for (String depth : List.of("1", "2", "100")) {
             String out = same(args("--filter=xz", "file", xz.toString(), "xz-max-depth=" + depth), s -> py(s, randomReads(disk, 100)));
-            assertTrue(out.contains("reads ok; sha256 " + ArchiveImages.sha256(disk)), depth + "\n" + out);
+            assertTrue(out.contains("reads ok; sha256 " + Differential.sha256(disk)), depth + "\n" + out);
         }
     }
 
@@ -88,7 +88,7 @@ class XzFilterIT extends ArchiveFilterItBase {
         Files.write(joined, concat(Files.readAllBytes(xa), new byte[8], Files.readAllBytes(xb)));
         Files.write(both, concat(Files.readAllBytes(a), Files.readAllBytes(b)));
         String out = same(args("--filter=xz", "file", joined.toString()), s -> py(s, randomReads(both, 100)));
-        assertTrue(out.contains("reads ok; sha256 " + ArchiveImages.sha256(both)), out);
+        assertTrue(out.contains("reads ok; sha256 " + Differential.sha256(both)), out);
     }
 
     /** xz's default: the whole file in one block; refused when that block is larger than xz-max-block. */
@@ -98,7 +98,7 @@ class XzFilterIT extends ArchiveFilterItBase {
         Path xz = ArchiveImages.xz(disk, 0);
         assertEquals(1, ArchiveImages.xzBlocks(xz));
         String out = same(args("--filter=xz", "file", xz.toString(), "xz-max-depth=1"), s -> py(s, randomReads(disk, 20)));
-        assertTrue(out.contains("reads ok; sha256 " + ArchiveImages.sha256(disk)), out);
+        assertTrue(out.contains("reads ok; sha256 " + Differential.sha256(disk)), out);
         String err = sameConnectError(args("--filter=xz", "file", xz.toString(), "xz-max-block=4M"));
         assertEquals("error: xz file largest block is bigger than maxblock\n"
                 + "Either recompress the xz file with smaller blocks (see nbdkit-xz-filter(1))\n"
@@ -158,7 +158,7 @@ class XzFilterIT extends ArchiveFilterItBase {
                 List.of("--x86", "--lzma2=preset=1"), List.of("--delta=dist=4", "--lzma2=preset=1"))) {
             Path xz = ArchiveImages.xz(disk, 200 * K, opts.toArray(String[]::new));
             String out = same(args("--filter=xz", "file", xz.toString()), s -> py(s, randomReads(disk, 40)));
-            assertTrue(out.contains("reads ok; sha256 " + ArchiveImages.sha256(disk)), opts + "\n" + out);
+            assertTrue(out.contains("reads ok; sha256 " + Differential.sha256(disk)), opts + "\n" + out);
         }
     }
 
@@ -194,7 +194,7 @@ class XzFilterIT extends ArchiveFilterItBase {
         Path xz = ArchiveImages.xz(disk, 64 * K);
         // Inside block 0 (random data, stored): decoding goes on, the CRC64 check at its end fails.
         Path bad = ArchiveImages.damaged(xz, "bad.xz", 20000, 8);
-        Cmd.Result theirs = Cmd.of(Differential.NBDKIT, "-U", "-", "--filter=xz", "file", bad.toString(),
+        Cmd.Result theirs = Cmd.of(Server.NBDKIT, "-U", "-", "--filter=xz", "file", bad.toString(),
                 "--run", "nbdcopy \"$uri\" null:").mergeOutput().run();
         assertTrue(theirs.exit() != 0 && theirs.out().contains("could not parse block data"), theirs.toString());
         Server ours = start(Impl.JNBDKIT, args("--filter=xz", "file", bad.toString()));
@@ -232,7 +232,7 @@ class XzFilterIT extends ArchiveFilterItBase {
         // nbdkit 1.32's help says the cache depth defaults to 4; the 1.34 page (and the code) say 8.
         assertEquals(theirs.get(2).replace("(default: 4)", "(default: 8)"), ours.get(2));
         for (Impl impl : Impl.values()) {
-            String dump = runServer(impl, args("--filter=xz", "memory", "1M", "--dump-plugin")).ok().out();
+            String dump = Server.command(impl, args("--filter=xz", "memory", "1M", "--dump-plugin")).ok().out();
             assertTrue(dump.contains("thread_model=serialize_requests\n"), impl + "\n" + dump);
         }
     }

@@ -28,7 +28,7 @@ abstract class PyConfBase {
 
     @BeforeAll
     static void tools() throws Exception {
-        assertTrue(Files.isExecutable(Path.of(Servers.NBDKIT)), "needs Debian's nbdkit");
+        assertTrue(Files.isExecutable(Path.of(Server.NBDKIT)), "needs Debian's nbdkit");
         assertTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/nbdkit/plugins/nbdkit-python-plugin.so")),
                 "needs nbdkit-plugin-python");
         assertTrue(Files.isExecutable(Path.of(Servers.CLIENT_PYTHON)), "needs /usr/bin/python3");

@@ -27,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 final class Servers {
     static final Path RES = Server.home().resolve("src/test/resources/pyconf");
-    static final String NBDKIT = Server.NBDKIT;
     /** Debian's interpreter: the libnbd Python bindings (the clients) live with it. */
     static final String CLIENT_PYTHON = "/usr/bin/python3";
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(120);

@@ -9,6 +9,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -18,9 +19,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * The system's libzstd ({@code libzstd.so.1}, Debian's libzstd1) through FFM, for
  * {@code allocator=zstd}: no bundled native code, and the library is opened only when this class
- * loads, that is when a plugin chooses that allocator (or {@code --dump-plugin} asks whether it
- * can). Compression and decompression contexts are pooled: making one costs more than
- * compressing a 32 KiB page.
+ * is first used, that is when a plugin chooses that allocator (or {@code --dump-plugin} asks
+ * whether it can). Whether it loaded is recorded once ({@link Linked}): a missing library fails
+ * every use with the same clear message, not only the first (a static initialiser that threw
+ * would leave a NoClassDefFoundError for the next). Compression and decompression contexts are
+ * pooled: making one costs more than compressing a 32 KiB page.
  */
 final class ZstdLib {
     private ZstdLib() {}
@@ -28,64 +31,68 @@ final class ZstdLib {
     /** nbdkit's allocator compresses at zstd's default level. */
     static final int LEVEL = 3;
 
-    /** The library alone (dlopen, no downcall handles: those cost tens of ms to make at first). */
-    private static final class Lib {
-        static final SymbolLookup LIB = open();
+    static final String LIBRARY = "libzstd.so.1";
 
-        private static SymbolLookup open() {
-            try {
-                return SymbolLookup.libraryLookup("libzstd.so.1", Arena.global());
-            } catch (IllegalArgumentException e) {
-                throw new PluginException(Errno.ENOENT,
-                        "allocator=zstd: cannot load libzstd.so.1 (Debian package libzstd1): " + e.getMessage());
-            }
+    /** The downcalls into one loaded libzstd (a record: its handles fold to constants). */
+    record Native(MethodHandle createCctx, MethodHandle createDctx, MethodHandle compress,
+                  MethodHandle decompress, MethodHandle bound, MethodHandle isError, MethodHandle errorName) {}
+
+    /** The outcome of loading the library: its downcalls, or why there are none. */
+    sealed interface Linked {
+        /** The downcalls; a fresh PluginException with the same message on every call when loading failed. */
+        Native require();
+    }
+
+    record Loaded(Native lib) implements Linked {
+        @Override public Native require() { return lib; }
+    }
+
+    record Failed(String message) implements Linked {
+        @Override public Native require() { throw new PluginException(Errno.ENOENT, message); }
+    }
+
+    /** Opens {@code library} and makes the downcall handles; never throws. */
+    static Linked link(String library) {
+        try {
+            SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
+            Linker l = Linker.nativeLinker();
+            // critical(true): heap arrays (the compressed pages) go to the library without a copy
+            Linker.Option heap = Linker.Option.critical(true);
+            return new Loaded(new Native(
+                    l.downcallHandle(lib.findOrThrow("ZSTD_createCCtx"), FunctionDescriptor.of(ADDRESS)),
+                    l.downcallHandle(lib.findOrThrow("ZSTD_createDCtx"), FunctionDescriptor.of(ADDRESS)),
+                    l.downcallHandle(lib.findOrThrow("ZSTD_compressCCtx"),
+                            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT), heap),
+                    l.downcallHandle(lib.findOrThrow("ZSTD_decompressDCtx"),
+                            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), heap),
+                    l.downcallHandle(lib.findOrThrow("ZSTD_compressBound"), FunctionDescriptor.of(JAVA_LONG, JAVA_LONG)),
+                    l.downcallHandle(lib.findOrThrow("ZSTD_isError"), FunctionDescriptor.of(JAVA_INT, JAVA_LONG)),
+                    l.downcallHandle(lib.findOrThrow("ZSTD_getErrorName"), FunctionDescriptor.of(ADDRESS, JAVA_LONG))));
+        } catch (IllegalArgumentException | NoSuchElementException | IllegalCallerException e) {
+            // no such file, a libzstd without these symbols, native access denied
+            return new Failed("allocator=zstd: cannot load " + library + " (Debian package libzstd1): " + e.getMessage());
         }
     }
 
-    private static final class Handles {
-        static final Linker L = Linker.nativeLinker();
-        // critical(true): heap arrays (the compressed pages) go to the library without a copy
-        static final Linker.Option HEAP = Linker.Option.critical(true);
-        static final MethodHandle CREATE_CCTX = h("ZSTD_createCCtx", FunctionDescriptor.of(ADDRESS));
-        static final MethodHandle CREATE_DCTX = h("ZSTD_createDCtx", FunctionDescriptor.of(ADDRESS));
-        static final MethodHandle COMPRESS = h("ZSTD_compressCCtx",
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT), HEAP);
-        static final MethodHandle DECOMPRESS = h("ZSTD_decompressDCtx",
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG), HEAP);
-        static final MethodHandle BOUND = h("ZSTD_compressBound", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
-        static final MethodHandle IS_ERROR = h("ZSTD_isError", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-        static final MethodHandle ERROR_NAME = h("ZSTD_getErrorName", FunctionDescriptor.of(ADDRESS, JAVA_LONG));
-
-        private static MethodHandle h(String name, FunctionDescriptor d, Linker.Option... o) {
-            return L.downcallHandle(Lib.LIB.findOrThrow(name), d, o);
-        }
+    /** Loaded on first use (dlopen and the handles cost tens of ms: not for servers that never ask). */
+    private static final class Holder {
+        static final Linked LINKED = link(LIBRARY);
     }
+
+    private static Native lib() { return Holder.LINKED.require(); }
 
     private static final ConcurrentLinkedQueue<MemorySegment> CCTX = new ConcurrentLinkedQueue<>();
     private static final ConcurrentLinkedQueue<MemorySegment> DCTX = new ConcurrentLinkedQueue<>();
 
     /** Whether libzstd can be loaded here ({@code --dump-plugin}'s {@code zstd=}). */
-    static boolean available() {
-        try {
-            return Lib.LIB != null;
-        } catch (PluginException | ExceptionInInitializerError | NoClassDefFoundError e) {
-            return false;
-        }
-    }
+    static boolean available() { return Holder.LINKED instanceof Loaded; }
 
     /** Loads the library now: a missing one is a start-up error, not a failed request. */
-    static void load() {
-        try {
-            Handles.BOUND.hashCode();
-        } catch (ExceptionInInitializerError e) {
-            if (e.getCause() instanceof PluginException p) throw p;
-            throw e;
-        }
-    }
+    static void load() { lib(); }
 
     static long compressBound(long n) {
         try {
-            return (long) Handles.BOUND.invokeExact(n);
+            return (long) lib().bound().invokeExact(n);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -93,11 +100,12 @@ final class ZstdLib {
 
     /** Compresses {@code src} into {@code dst}; returns the compressed length. */
     static long compress(MemorySegment dst, MemorySegment src) {
+        Native z = lib();
         MemorySegment ctx = CCTX.poll();
         try {
-            if (ctx == null) ctx = (MemorySegment) Handles.CREATE_CCTX.invokeExact();
-            long r = (long) Handles.COMPRESS.invokeExact(ctx, dst, dst.byteSize(), src, src.byteSize(), LEVEL);
-            return check("ZSTD_compressCCtx", r);
+            if (ctx == null) ctx = (MemorySegment) z.createCctx().invokeExact();
+            long r = (long) z.compress().invokeExact(ctx, dst, dst.byteSize(), src, src.byteSize(), LEVEL);
+            return check(z, "ZSTD_compressCCtx", r);
         } catch (Throwable t) {
             throw rethrow(t);
         } finally {
@@ -107,11 +115,12 @@ final class ZstdLib {
 
     /** Decompresses {@code src} (one frame) into {@code dst}; returns the decompressed length. */
     static long decompress(MemorySegment dst, MemorySegment src) {
+        Native z = lib();
         MemorySegment ctx = DCTX.poll();
         try {
-            if (ctx == null) ctx = (MemorySegment) Handles.CREATE_DCTX.invokeExact();
-            long r = (long) Handles.DECOMPRESS.invokeExact(ctx, dst, dst.byteSize(), src, src.byteSize());
-            return check("ZSTD_decompressDCtx", r);
+            if (ctx == null) ctx = (MemorySegment) z.createDctx().invokeExact();
+            long r = (long) z.decompress().invokeExact(ctx, dst, dst.byteSize(), src, src.byteSize());
+            return check(z, "ZSTD_decompressDCtx", r);
         } catch (Throwable t) {
             throw rethrow(t);
         } finally {
@@ -119,9 +128,9 @@ final class ZstdLib {
         }
     }
 
-    private static long check(String what, long r) throws Throwable {
-        if ((int) Handles.IS_ERROR.invokeExact(r) == 0) return r;
-        MemorySegment name = (MemorySegment) Handles.ERROR_NAME.invokeExact(r);
+    private static long check(Native z, String what, long r) throws Throwable {
+        if ((int) z.isError().invokeExact(r) == 0) return r;
+        MemorySegment name = (MemorySegment) z.errorName().invokeExact(r);
         throw new PluginException(Errno.EIO, what + ": " + name.reinterpret(256).getString(0));
     }
 
