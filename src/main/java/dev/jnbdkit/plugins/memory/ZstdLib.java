@@ -84,8 +84,18 @@ final class ZstdLib {
     private static final ConcurrentLinkedQueue<MemorySegment> CCTX = new ConcurrentLinkedQueue<>();
     private static final ConcurrentLinkedQueue<MemorySegment> DCTX = new ConcurrentLinkedQueue<>();
 
-    /** Whether libzstd can be loaded here ({@code --dump-plugin}'s {@code zstd=}). */
-    static boolean available() { return Holder.LINKED instanceof Loaded; }
+    /**
+     * Whether libzstd can be loaded here ({@code --dump-plugin}'s {@code zstd=}): dlopen alone,
+     * so that answering does not make the downcall handles (the FFM linker's first use).
+     */
+    static boolean available() {
+        try {
+            SymbolLookup.libraryLookup(LIBRARY, Arena.global());
+            return true;
+        } catch (IllegalArgumentException | IllegalCallerException e) {
+            return false;
+        }
+    }
 
     /** Loads the library now: a missing one is a start-up error, not a failed request. */
     static void load() { lib(); }
