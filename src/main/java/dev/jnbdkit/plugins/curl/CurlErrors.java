@@ -44,7 +44,7 @@ final class CurlErrors {
             root = root.getCause();
         }
         String host = uri.getHost();
-        int port = uri.getPort() >= 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+        int port = Http1Transport.port(uri);
         if (root instanceof UnresolvedAddressException || root instanceof UnknownHostException) {
             return new PluginException(Errno.EIO, what + ": Couldn't resolve host name: Could not resolve host: " + host);
         }

@@ -113,7 +113,8 @@ final class Http1Transport implements AutoCloseable {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
-    private static int port(URI u) { return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80; }
+    /** The URL's port, else its scheme's default (for connecting, origins and libcurl's messages). */
+    static int port(URI u) { return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80; }
 
     /** The request line and headers: the absolute URL as the target when through a proxy (RFC 9112 3.2.2). */
     private static ByteBuffer head(URI uri, boolean viaProxy, String method, List<HeaderLine> headers, MemorySegment upload) {

@@ -277,11 +277,7 @@ final class HttpSession implements AutoCloseable {
 
     private static boolean sameOrigin(URI a, URI b) {
         return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
-                && port(a) == port(b);
-    }
-
-    private static int port(URI u) {
-        return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+                && Http1Transport.port(a) == Http1Transport.port(b);
     }
 
     /** {@code user=}/{@code password=}, else the URL's {@code user:password@}: a Basic credential. */
