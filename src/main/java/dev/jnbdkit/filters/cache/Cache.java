@@ -1,5 +1,6 @@
 package dev.jnbdkit.filters.cache;
 
+import dev.jnbdkit.filters.common.BlockChange;
 import dev.jnbdkit.filters.common.BlockLocks;
 import dev.jnbdkit.filters.common.BlockStates;
 import dev.jnbdkit.filters.common.ReadPolicy;
@@ -142,15 +143,17 @@ final class Cache implements AutoCloseable {
     // Write and zero
 
     /**
-     * One change of a range (a write or a zero): what it does to a block it covers only in part,
-     * and to the whole blocks between. A class per kind, not lambdas: a request allocates one
-     * small object, and the request path's C1-compiled code allocates it inline.
+     * One change of a range (a write or a zero), cut into blocks by {@link BlockChange}: what it
+     * does to a block it covers only in part (in place, or in a copy of the block) and to whole
+     * blocks.
      */
-    private abstract class Change {
+    private abstract class Change extends BlockChange {
+        final Next next;
         final boolean through;
         final int fua;
 
-        Change(int flags) {
+        Change(Next next, int flags) {
+            this.next = next;
             this.through = writesThrough(flags);
             this.fua = flags & Flags.FUA;
         }
@@ -164,8 +167,8 @@ final class Cache implements AutoCloseable {
          */
         abstract boolean inPlace(long from, long to);
 
-        /** Changes whole blocks [first, end), the disk's [wholeFrom, wholeTo) (room made). */
-        abstract void whole(Next next, long wholeFrom, long wholeTo, long first, long end);
+        @Override
+        protected final void partial(long b, long from, long to) { Cache.this.partial(next, b, from, to, this); }
 
         /**
          * Counts the whole blocks [first, end) as cached before their data is written: requests
@@ -188,8 +191,8 @@ final class Cache implements AutoCloseable {
         private final IoBuffer buf;
         private final long offset;
 
-        Write(IoBuffer buf, long offset, int flags) {
-            super(flags);
+        Write(Next next, IoBuffer buf, long offset, int flags) {
+            super(next, flags);
             this.buf = buf;
             this.offset = offset;
         }
@@ -208,7 +211,7 @@ final class Cache implements AutoCloseable {
         }
 
         @Override
-        void whole(Next next, long wholeFrom, long wholeTo, long first, long end) {
+        protected void whole(long wholeFrom, long wholeTo, long first, long end) {
             admit(first, end);
             store.write(buf.segment().asSlice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom);
             if (through) next.pwrite(buf.slice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom, fua);
@@ -220,8 +223,8 @@ final class Cache implements AutoCloseable {
     private final class Zero extends Change {
         private final int mayTrim;
 
-        Zero(int flags) {
-            super(flags);
+        Zero(Next next, int flags) {
+            super(next, flags);
             this.mayTrim = flags & Flags.MAY_TRIM;
         }
 
@@ -234,7 +237,7 @@ final class Cache implements AutoCloseable {
         boolean inPlace(long from, long to) { return false; } // rare: no zeros kept to write from
 
         @Override
-        void whole(Next next, long wholeFrom, long wholeTo, long first, long end) {
+        protected void whole(long wholeFrom, long wholeTo, long first, long end) {
             admit(first, end);
             store.zero(wholeFrom, wholeTo - wholeFrom);
             if (through) zeroPlugin(next, wholeTo - wholeFrom, wholeFrom, mayTrim | fua);
@@ -244,14 +247,14 @@ final class Cache implements AutoCloseable {
 
     void write(Next next, IoBuffer buf, long offset, int flags) {
         if (buf.length() == 0) return;
-        change(next, buf.length(), offset, new Write(buf, offset, flags));
+        change(next, buf.length(), offset, new Write(next, buf, offset, flags));
     }
 
     void zero(Next next, long count, long offset, int flags) {
         // A zero here is never faster than writing: refuse a fast zero (nbdkit does the same).
         if (Flags.has(flags, Flags.FAST_ZERO)) throw new PluginException(Errno.ENOTSUP, null);
         if (count == 0) return;
-        change(next, count, offset, new Zero(flags));
+        change(next, count, offset, new Zero(next, flags));
     }
 
     private static void zeroPlugin(Next next, long count, long offset, int flags) {
@@ -274,21 +277,10 @@ final class Cache implements AutoCloseable {
 
     /** A change of [offset, offset+count) with all its blocks locked: partial head and tail in place or by read-modify-write. */
     private void change(Next next, long count, long offset, Change change) {
-        long end = offset + count;
-        long first = firstBlock(offset), last = endBlock(end);
+        long first = firstBlock(offset), last = endBlock(offset + count);
         makeRoom(next, first, last);
         try (var held = locks.lock(first, last)) {
-            long b = first;
-            if (offset > blockStart(b) || end < blockEnd(b)) {
-                partial(next, b, offset, Math.min(end, blockEnd(b)), change);
-                b++;
-            }
-            long wholeEnd = last;
-            if (wholeEnd > b && end < blockEnd(wholeEnd - 1)) {
-                partial(next, wholeEnd - 1, blockStart(wholeEnd - 1), end, change);
-                wholeEnd--;
-            }
-            if (wholeEnd > b) change.whole(next, blockStart(b), blockEnd(wholeEnd - 1), b, wholeEnd);
+            change.apply(offset, count, blockSize, size);
         }
     }
 

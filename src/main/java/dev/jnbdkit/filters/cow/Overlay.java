@@ -1,5 +1,6 @@
 package dev.jnbdkit.filters.cow;
 
+import dev.jnbdkit.filters.common.BlockChange;
 import dev.jnbdkit.filters.common.BlockLocks;
 import dev.jnbdkit.filters.common.BlockStates;
 import dev.jnbdkit.filters.common.ReadPolicy;
@@ -121,11 +122,18 @@ final class Overlay implements AutoCloseable {
     // Write, zero, trim
 
     /**
-     * One change of a range (a write, a zero, a trim): what it does to a block it covers only in
-     * part, and to the whole blocks between. A class per kind, not lambdas: a request allocates one
-     * small object, and the request path's C1-compiled code allocates it inline.
+     * One change of a range (a write, a zero, a trim), cut into blocks by {@link BlockChange}: what it
+     * does to a block it covers only in part (in place, or in a copy of the block) and to whole
+     * blocks.
      */
-    private abstract class Change {
+    private abstract class Change extends BlockChange {
+        final Next next;
+
+        Change(Next next) { this.next = next; }
+
+        @Override
+        protected final void partial(long b, long from, long to) { Overlay.this.partial(next, b, from, to, this); }
+
         /** Changes the disk's [from, from+length) in {@code block}, a copy of the block starting at {@code start}. */
         abstract void patch(MemorySegment block, long start, long from, long length);
 
@@ -134,9 +142,6 @@ final class Overlay implements AutoCloseable {
          * (its lock held); false when only a read-modify-write can.
          */
         abstract boolean inPlace(long from, long to);
-
-        /** Changes whole blocks [first, end), the disk's [wholeFrom, wholeTo). */
-        abstract void whole(long wholeFrom, long wholeTo, long first, long end);
     }
 
     /** The request's data, from disk offset {@code offset}. */
@@ -144,7 +149,8 @@ final class Overlay implements AutoCloseable {
         private final MemorySegment src;
         private final long offset;
 
-        Write(MemorySegment src, long offset) {
+        Write(Next next, MemorySegment src, long offset) {
+            super(next);
             this.src = src;
             this.offset = offset;
         }
@@ -163,7 +169,7 @@ final class Overlay implements AutoCloseable {
         }
 
         @Override
-        void whole(long wholeFrom, long wholeTo, long first, long end) {
+        protected void whole(long wholeFrom, long wholeTo, long first, long end) {
             store.write(src.asSlice(wholeFrom - offset, wholeTo - wholeFrom), wholeFrom);
             states.setRange(first, end, DATA);
         }
@@ -173,7 +179,10 @@ final class Overlay implements AutoCloseable {
     private final class Discard extends Change {
         private final int wholeState;
 
-        Discard(int wholeState) { this.wholeState = wholeState; }
+        Discard(Next next, int wholeState) {
+            super(next);
+            this.wholeState = wholeState;
+        }
 
         @Override
         void patch(MemorySegment block, long start, long from, long length) {
@@ -184,7 +193,7 @@ final class Overlay implements AutoCloseable {
         boolean inPlace(long from, long to) { return false; } // rare: no zeros kept to write from
 
         @Override
-        void whole(long wholeFrom, long wholeTo, long first, long end) {
+        protected void whole(long wholeFrom, long wholeTo, long first, long end) {
             states.setRange(first, end, wholeState);
             store.punchHole(wholeFrom, wholeTo - wholeFrom);
         }
@@ -193,7 +202,7 @@ final class Overlay implements AutoCloseable {
     void write(Next next, IoBuffer buf, long offset) {
         long count = buf.length();
         if (count == 0) return;
-        change(next, count, offset, new Write(buf.segment(), offset));
+        change(count, offset, new Write(next, buf.segment(), offset));
     }
 
     /** Zeroes [offset, offset+count): whole blocks become ZERO or TRIMMED, partial ones are rewritten. */
@@ -213,7 +222,7 @@ final class Overlay implements AutoCloseable {
 
     private void discard(Next next, long count, long offset, int wholeState) {
         if (count == 0) return;
-        change(next, count, offset, new Discard(wholeState));
+        change(count, offset, new Discard(next, wholeState));
     }
 
     private boolean hasPartialBlock(long count, long offset) {
@@ -228,21 +237,9 @@ final class Overlay implements AutoCloseable {
      * partial head and tail blocks in place or by read-modify-write, the whole blocks between in
      * one go.
      */
-    private void change(Next next, long count, long offset, Change change) {
-        long end = offset + count;
-        long first = firstBlock(offset), last = endBlock(end);
-        try (var held = locks.lock(first, last)) {
-            long b = first;
-            if (offset > blockStart(b) || end < blockEnd(b)) { // partial head
-                partial(next, b, offset, Math.min(end, blockEnd(b)), change);
-                b++;
-            }
-            long wholeEnd = last;
-            if (wholeEnd > b && end < blockEnd(wholeEnd - 1)) { // partial tail
-                partial(next, wholeEnd - 1, blockStart(wholeEnd - 1), end, change);
-                wholeEnd--;
-            }
-            if (wholeEnd > b) change.whole(blockStart(b), blockEnd(wholeEnd - 1), b, wholeEnd);
+    private void change(long count, long offset, Change change) {
+        try (var held = locks.lock(firstBlock(offset), endBlock(offset + count))) {
+            change.apply(offset, count, blockSize, size);
         }
     }
 
